@@ -1,0 +1,116 @@
+"""What a receipt says, laid out in a printer's columns. No bytes here: drivers encode the blocks.
+
+The total printed is the ticket total, which is by construction the sum of the printed line totals.
+"""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+from .money import format_amount, format_eur
+from .ticket import PAYMENT_METHODS, ValidatedTicket
+from .vat import rate_label
+
+TRAINING_BANNER = "MODE FORMATION"
+COLUMN_CHOICES = (32, 42, 48)
+
+
+@dataclass(frozen=True)
+class Text:
+    """One printed line, already fitted: len(text) <= columns (or columns // 2 when double)."""
+
+    text: str
+    align: str = "left"  # left | center | right (the line is already padded for left)
+    bold: bool = False
+    double: bool = False  # double width and height
+
+
+@dataclass(frozen=True)
+class Barcode:
+    symbology: str  # CODE128 | EAN13 | EAN8
+    data: str
+
+
+@dataclass(frozen=True)
+class Cut:
+    pass
+
+
+@dataclass(frozen=True)
+class ShopInfo:
+    name: str = "Comptoir — boutique pédagogique"
+    address: tuple[str, ...] = ("Lycée professionnel", "Magasin d'application")
+    footer: str = "Merci de votre visite !"
+
+
+def wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def left_right(left: str, right: str, width: int) -> list[str]:
+    """`left` wrapped, with `right` ending exactly at the last column of the last line."""
+    lines = wrap(left, width)
+    if len(lines[-1]) + 1 + len(right) > width:
+        lines.append("")
+    lines[-1] = lines[-1] + " " * (width - len(lines[-1]) - len(right)) + right
+    return lines
+
+
+def ticket_barcode_data(register: str, number: int) -> str:
+    """Digits only (Code 128 set C, and no keyboard-layout trouble when scanned back)."""
+    reg = "".join(ch for ch in register if ch.isdigit()) or "0"
+    return f"{int(reg):03d}{number:09d}"
+
+
+def build_receipt(ticket: ValidatedTicket, columns: int, shop: ShopInfo = ShopInfo()) -> list:
+    w = columns
+    rule = Text("-" * w)
+    out: list = [Text(TRAINING_BANNER, "center", bold=True, double=True)]
+    out += [Text(line, "center", bold=True) for line in wrap(shop.name, w)]
+    out += [Text(line, "center") for a in shop.address for line in wrap(a, w)]
+    out.append(rule)
+    out += [Text(s) for s in left_right(f"Ticket n° {ticket.number:06d}", f"Caisse {ticket.register}", w)]
+    out.append(Text(ticket.created_at.strftime("Le %d/%m/%Y à %H:%M:%S")))
+    out += [Text(s) for s in wrap(f"Caissier : {ticket.cashier}", w)]
+    out.append(rule)
+    for line in ticket.lines:
+        if line.qty == 1:
+            out += [Text(s) for s in left_right(line.label, format_amount(line.total), w)]
+        else:
+            out += [Text(s) for s in wrap(line.label, w)]
+            out += [Text(s) for s in left_right(f"  {line.qty} x {format_amount(line.unit_price)}",
+                                                format_amount(line.total), w)]
+    out.append(rule)
+    half = w // 2
+    out += [Text(s, bold=True, double=True) for s in left_right("TOTAL", format_eur(ticket.total), half)]
+    out.append(Text(f"{len(ticket.lines)} ligne(s), {sum(l.qty for l in ticket.lines)} article(s)"))
+    out.append(rule)
+    amount_w = (w - 6) // 3
+    out.append(Text("TVA".ljust(6) + "HT".rjust(amount_w) + "TVA".rjust(amount_w) + "TTC".rjust(amount_w)))
+    for row in ticket.vat:
+        out.append(Text(rate_label(row.rate_bp).ljust(6) + "".join(
+            format_amount(v).rjust(amount_w) for v in (row.ht, row.tva, row.ttc))))
+    out.append(rule)
+    for p in ticket.payments:
+        shown = p.given if p.method == "cash" else p.amount
+        out += [Text(s) for s in left_right(PAYMENT_METHODS[p.method], format_eur(shown), w)]
+    if ticket.change:
+        out += [Text(s, bold=True) for s in left_right("Rendu", format_eur(ticket.change), w)]
+    out.append(rule)
+    out.append(Text(TRAINING_BANNER, "center", bold=True, double=True))
+    out += [Text(s, "center") for s in wrap("Ticket d'exercice, sans valeur commerciale", w)]
+    out.append(Barcode("CODE128", ticket_barcode_data(ticket.register, ticket.number)))
+    out += [Text(s, "center") for s in wrap(shop.footer, w)]
+    out.append(Cut())
+    return out
+
+
+def receipt_text(blocks: list) -> str:
+    """Plain text of a receipt (for previews, logs and tests)."""
+    lines = []
+    for b in blocks:
+        if isinstance(b, Text):
+            lines.append(b.text)
+        elif isinstance(b, Barcode):
+            lines.append(f"[{b.symbology} {b.data}]")
+    return "\n".join(lines)
