@@ -85,9 +85,12 @@ def invented_price(gtin13: str, name: str) -> int:
     return 49 + (h % 146) * 10  # 0,49 .. 14,99
 
 
+_FULL_RATE_WORDS = ("vin ", "bière", "biere", "whisky", "rhum", "vodka", "liqueur", "champagne",  # alcohol
+                    "bonbon", "confiserie", "sucette", "guimauve", "réglisse", "chewing", "croc", "fusée",
+                    "chocolat au lait", "barre")  # confectionery
+
+
 def demo_vat(name: str) -> int:
-    """Demo VAT: food is 5,5 %; the catalogue's alcohol-looking names are 20 %."""
+    """Demo VAT, close to French practice: food 5,5 %; alcohol and confectionery 20 %."""
     lowered = name.lower()
-    if any(w in lowered for w in ("vin ", "bière", "biere", "whisky", "rhum", "vodka", "liqueur", "champagne")):
-        return 2000
-    return 550
+    return 2000 if any(w in lowered for w in _FULL_RATE_WORDS) else 550

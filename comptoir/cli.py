@@ -1,0 +1,59 @@
+"""The `comptoir` command."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["catalog", "import"]:
+        from backoffice.catalog_import import main as catalog_import
+        return catalog_import(argv[2:])
+    ap = argparse.ArgumentParser(prog="comptoir", description="Comptoir : caisse et réserve pédagogiques")
+    sub = ap.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo", help="boutique de démonstration : back-office et caisse")
+    d.add_argument("--headless", action="store_true", help="sans écran : écran virtuel et ventes jouées")
+    d.add_argument("--out", default="var/demo", help="dossier de sortie (mode sans écran)")
+    d.add_argument("--sales", type=int, default=5, help="nombre de ventes à jouer (mode sans écran)")
+    d.add_argument("--script", help="scénario à jouer à la place des ventes (une action par ligne)")
+    d.add_argument("--port", type=int, default=8000, help="port du back-office")
+    sub.add_parser("catalog", help="catalog import FICHIER.csv : importer un catalogue")
+    r = sub.add_parser("register", help="ouvrir la fenêtre de caisse")
+    r.add_argument("--config", required=True)
+    r.add_argument("--state")
+    b = sub.add_parser("backoffice", help="lancer le back-office")
+    b.add_argument("--host", default="127.0.0.1")
+    b.add_argument("--port", type=int, default=8000)
+    b.add_argument("--database-url")
+    args = ap.parse_args(argv)
+
+    if args.command == "demo":
+        from . import demo
+        if args.sales < 1:
+            ap.error("--sales doit être au moins 1")
+        script = Path(args.script) if args.script else None
+        if script is not None and not script.is_file():
+            print(f"comptoir demo : scénario {script} introuvable", file=sys.stderr)
+            return 2
+        if args.headless or script is not None or not os.environ.get("DISPLAY"):
+            if not args.headless:
+                print("Pas d'écran (DISPLAY vide) : démo sans écran dans " + args.out, file=sys.stderr)
+            return demo.run_headless(Path(args.out), args.sales, script, args.port)
+        return demo.run_interactive(Path("var"), args.port)
+    if args.command == "catalog":
+        ap.error("usage : comptoir catalog import FICHIER.csv")
+    if args.command == "register":
+        from kiosk.register.__main__ import main as register_main
+        return register_main(["--config", args.config] + (["--state", args.state] if args.state else []))
+    if args.command == "backoffice":
+        from backoffice.app import serve
+        serve(args.host, args.port, args.database_url)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""`comptoir demo`: an embedded shop, its back office and the register window, all on this machine.
+
+With a screen: the back office on http://127.0.0.1:8000 and the register window; Ctrl-C stops all.
+Headless (`--headless --out DIR`): a virtual screen, the real register window driven by real X key
+events (scanner bursts of real catalogue barcodes, shortcuts to pay), then a JSON summary comparing
+the kiosk's figures with the back office's.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from commerce.gtin import parse_gtin
+from commerce.errors import CommerceError
+
+from .register_driver import DriverError, RegisterDriver, parse_script_line, play_action
+from .xsession import Keyboard, VirtualScreen, XError
+
+DATA = Path(__file__).resolve().parent / "data"
+CATALOGUE = DATA / "demo-catalogue.csv"
+DEVICE, REGISTER = "caisse-1", "1"
+
+
+def log(msg: str) -> None:
+    print(f"[démo] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port(preferred: int) -> int:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+
+def setup_shop(var: Path, backoffice_url: str) -> tuple[str, Path, str]:
+    """Back-office database with the bundled catalogue, a registered kiosk and its TOML config."""
+    from backoffice.catalog_import import import_catalogue
+    from backoffice.db import create_all, make_engine
+    from backoffice.devices import register_device
+
+    var.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{(var / 'backoffice.db').resolve()}"
+    engine = make_engine(db_url)
+    create_all(engine)
+    report = import_catalogue(engine, CATALOGUE)
+    log(f"catalogue de démonstration : {report.kept} produits gardés, {len(report.refused)} lignes refusées "
+        f"(prix inventés ; données produits : Open Food Facts, ODbL)")
+    for err in report.refused:
+        log(f"  refusée : {err}")
+    token = register_device(engine, DEVICE, REGISTER, "Caisse 1")
+    engine.dispose()
+    toml = var / "kiosk-1.toml"
+    toml.write_text(
+        "# Caisse de démonstration (périphériques simulés)\n"
+        f'[kiosk]\nregister = "{REGISTER}"\ndevice = "{DEVICE}"\ncashier = "Élève démo"\ndatabase = "kiosk-1.db"\n\n'
+        f'[backoffice]\nurl = "{backoffice_url}"\n\n'
+        '[printer]\nbackend = "sim"\nout_dir = "receipts"\ncolumns = 42\ndrawer_pin = 2\n', encoding="utf-8")
+    return db_url, toml, token
+
+
+def start_backoffice(db_url: str, port: int, log_path: Path) -> subprocess.Popen:
+    out = open(log_path, "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "backoffice", "--host", "127.0.0.1", "--port", str(port),
+                             "--database-url", db_url], stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1):
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"le back-office n'a pas démarré (voir {log_path})")
+
+
+def start_register(toml: Path, token: str, state: Path, env: dict, log_path: Path) -> subprocess.Popen:
+    env = {**env, "COMPTOIR_KIOSK_TOKEN": token, "KIVY_NO_ARGS": "1", "KIVY_LOG_MODE": "PYTHON"}
+    out = open(log_path, "ab")
+    return subprocess.Popen([sys.executable, "-m", "kiosk.register", "--config", str(toml), "--state", str(state)],
+                            env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def stop(*procs) -> None:
+    for p in procs:
+        if p is not None and p.poll() is None:
+            p.send_signal(signal.SIGINT)
+    for p in procs:
+        if p is not None:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def demo_codes(n: int) -> list[str]:
+    """Real catalogue barcodes (valid check digit), picked the same way on every run."""
+    with CATALOGUE.open(encoding="utf-8", newline="") as f:
+        codes = []
+        for row in csv.DictReader(f):
+            try:
+                codes.append(parse_gtin(row["barcode"]).code)
+            except CommerceError:
+                continue
+    step = max(1, len(codes) // max(n, 1))
+    return [codes[(i * step + 7) % len(codes)] for i in range(n)]
+
+
+def play_sales(driver: RegisterDriver, n: int) -> None:
+    codes = demo_codes(3 * n)
+    for s in range(n):
+        items = codes[3 * s: 3 * s + 1 + s % 3]
+        for code in items:
+            st = driver.scan(code)
+            if st.get("level") == "error":
+                raise DriverError(f"vente {s + 1} : {st.get('message')}")
+        if s % 4 == 1:
+            driver.qty("2")
+        before = driver.state().get("tickets", 0)
+        if s % 2 == 0:  # cash: the next round banknote amount, change given
+            total = driver.state()["total"]
+            given = (total // 500 + 1) * 500
+            st = driver.pay_cash(f"{given // 100}.{given % 100:02d}")
+        else:
+            st = driver.pay_card()
+        if st.get("tickets", 0) != before + 1:
+            raise DriverError(f"vente {s + 1} non enregistrée : {st.get('message')}")
+        log(f"vente {s + 1}/{n} : {st.get('message')}")
+
+
+def play_script(driver: RegisterDriver, script: Path) -> None:
+    try:
+        lines = script.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise DriverError(f"scénario {script} illisible : {e.strerror}") from None
+    for no, line in enumerate(lines, start=1):
+        parsed = parse_script_line(line)
+        if parsed is None:
+            continue
+        try:
+            st = play_action(driver, *parsed)
+        except ValueError as e:
+            raise DriverError(f"{script.name}, ligne {no} « {line.strip()} » : {e}") from None
+        if st.get("level") == "error":
+            raise DriverError(f"{script.name}, ligne {no} « {line.strip()} » : {st.get('message')}")
+        log(f"ligne {no} « {line.strip()} » : {st.get('message')}")
+
+
+def kiosk_figures(db_path: Path) -> dict:
+    """Tickets, grand total and VAT per rate as stored by the kiosk (from its outbox records)."""
+    import sqlite3
+
+    from sync.wire import ticket_from_wire
+
+    conn = sqlite3.connect(db_path)
+    tickets = [ticket_from_wire(json.loads(p)) for (p,) in
+               conn.execute("SELECT payload FROM outbox WHERE kind = 'ticket' ORDER BY seq")]
+    pending = conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+    conn.close()
+    return figures(tickets) | {"waiting_to_sync": pending}
+
+
+def figures(tickets) -> dict:
+    per_rate: dict[int, list[int]] = {}
+    for t in tickets:
+        for row in t.vat:
+            acc = per_rate.setdefault(row.rate_bp, [0, 0, 0])
+            acc[0] += row.ht
+            acc[1] += row.tva
+            acc[2] += row.ttc
+    return {"tickets": len(tickets), "grand_total": sum(t.total for t in tickets),
+            "vat": [{"rate": r, "ht": a[0], "tva": a[1], "ttc": a[2]} for r, a in sorted(per_rate.items(), reverse=True)]}
+
+
+def backoffice_figures(url: str) -> dict:
+    with urllib.request.urlopen(f"{url}/api/v1/summary", timeout=10) as resp:
+        s = json.loads(resp.read())
+    return {"tickets": s["tickets"], "grand_total": s["total"],
+            "vat": [{k: v[k] for k in ("rate", "ht", "tva", "ttc")} for v in s["vat"]]}
+
+
+def wait_synced(driver: RegisterDriver, timeout: float = 60.0) -> None:
+    driver.wait(lambda s: (s.get("sync") or {}).get("waiting") == 0 and (s.get("sync") or {}).get("sent", 0) > 0,
+                timeout, "l'envoi des tickets au back-office")
+
+
+def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
+    if out.exists():
+        for sub in ("receipts", "kiosk-1.db", "kiosk-1.db-wal", "kiosk-1.db-shm", "backoffice.db",
+                    "backoffice.db-wal", "backoffice.db-shm", "state.json"):
+            p = out / sub
+            shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+    port = free_port(port)
+    url = f"http://127.0.0.1:{port}"
+    db_url, toml, token = setup_shop(out, url)
+    screen = backoffice = register = None
+    try:
+        backoffice = start_backoffice(db_url, port, out / "backoffice.log")
+        log(f"back-office : {url}")
+        screen = VirtualScreen()
+        log(f"écran virtuel {screen.display}")
+        register = start_register(toml, token, out / "state.json", screen.env, out / "register.log")
+        driver = RegisterDriver(out / "state.json", Keyboard(screen.env), register)
+        driver.wait_ready()
+        if script is not None:
+            play_script(driver, script)
+        else:
+            play_sales(driver, sales)
+        try:
+            wait_synced(driver)
+        except DriverError as e:
+            log(str(e))
+        local = kiosk_figures(out / "kiosk-1.db")
+        remote = backoffice_figures(url)
+        receipts = sorted(str(p) for p in (out / "receipts").glob("*.bin"))
+        summary = {**local, "receipts": receipts, "backoffice": remote,
+                   "match": {k: local[k] for k in remote} == remote, "backoffice_url": url,
+                   "note": "Démonstration : prix inventés ; données produits Open Food Facts (ODbL) ; MODE FORMATION"}
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 0 if summary["match"] else 1
+    except (DriverError, XError, RuntimeError) as e:
+        print(f"comptoir demo : {e}", file=sys.stderr)
+        return 1
+    finally:
+        stop(register, backoffice)
+        if screen is not None:
+            screen.stop()
+
+
+def run_interactive(var: Path, port: int) -> int:
+    url = f"http://127.0.0.1:{port}"
+    db_url, toml, token = setup_shop(var, url)
+    backoffice = register = None
+    try:
+        backoffice = start_backoffice(db_url, port, var / "backoffice.log")
+        log(f"back-office : {url}  (Ctrl-C pour tout arrêter)")
+        register = start_register(toml, token, var / "state.json", dict(os.environ), var / "register.log")
+        log("caisse ouverte : scannez un article (ou F2 pour chercher, F1 pour l'aide)")
+        register.wait()
+        return 0
+    except KeyboardInterrupt:
+        log("arrêt demandé")
+        return 0
+    except RuntimeError as e:
+        print(f"comptoir demo : {e}", file=sys.stderr)
+        return 1
+    finally:
+        stop(register, backoffice)
+        log("arrêté proprement")

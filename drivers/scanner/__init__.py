@@ -1,0 +1,1 @@
+"""Barcode scanners. Each kind turns its input into whole scans (strings), one event per scan."""

@@ -1,0 +1,1 @@
+"""The register kiosk (caisse): a Kivy touch app. Screens hold no business rule."""

@@ -1,0 +1,388 @@
+"""Register kiosk window. Input from touch, keyboard shortcuts and a keyboard-wedge scanner.
+
+Every keystroke is read at window level (Window.on_textinput / on_key_down), so a scanner burst
+is caught whole whether or not a text field has focus. Actions go to RegisterService.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+from kivy.config import Config
+
+Config.set("kivy", "exit_on_escape", "0")
+Config.set("graphics", "width", "1024")  # the kiosk is designed for 1024×768 touch screens
+Config.set("graphics", "height", "768")
+Config.set("input", "mouse", "mouse,disable_multitouch")
+
+from kivy.app import App  # noqa: E402
+from kivy.clock import Clock, mainthread  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+from kivy.lang import Builder  # noqa: E402
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty  # noqa: E402
+from kivy.uix.boxlayout import BoxLayout  # noqa: E402
+from kivy.uix.popup import Popup  # noqa: E402
+from kivy.uix.recycleview.views import RecycleDataViewBehavior  # noqa: E402
+from kivy.uix.screenmanager import Screen  # noqa: E402
+
+from commerce.money import format_amount, format_eur  # noqa: E402
+from commerce.receipt import ShopInfo  # noqa: E402
+from drivers.printer import make_printer  # noqa: E402
+from drivers.scanner.wedge import WedgeDecoder  # noqa: E402
+from sync.catalogue_pull import pull_catalogue  # noqa: E402
+from sync.pusher import PushError, Pusher  # noqa: E402
+
+from ..config import KioskConfig  # noqa: E402
+from ..register_service import Feedback, RegisterService  # noqa: E402
+from ..store import KioskStore  # noqa: E402
+from . import keys  # noqa: E402
+
+ABOUT = """[b]Comptoir[/b] — caisse pédagogique (CAP EPC, Bac Pro MCV). Version {version}.
+
+Tous les tickets sont des tickets d'exercice : MODE FORMATION.
+
+Catalogue de démonstration : {count} produits.
+Données produits : Open Food Facts contributors, openfoodfacts.org, ODbL 1.0 (contenus DbCL).
+Les prix et taux de TVA du catalogue de démonstration sont inventés.
+
+Raccourcis : F2 rechercher · chiffres puis F3 (ou *) quantité · Suppr supprimer la ligne ·
+↑/↓ choisir la ligne · F5 encaisser · montant puis F6 espèces (Entrée aussi) · F7 carte ·
+F9 relancer l'impression · Échap retour · F1 à propos."""
+
+
+class RootLayout(BoxLayout):
+    pass
+
+
+class SaleScreen(Screen):
+    pass
+
+
+class PaymentScreen(Screen):
+    pass
+
+
+class LineRow(RecycleDataViewBehavior, BoxLayout):
+    label = StringProperty("")
+    detail = StringProperty("")
+    amount = StringProperty("")
+    selected = BooleanProperty(False)
+    index = NumericProperty(0)
+
+    def refresh_view_attrs(self, rv, index, data):
+        self.index = index
+        return super().refresh_view_attrs(rv, index, data)
+
+    def on_touch_down(self, touch):
+        if self.collide_point(*touch.pos):
+            App.get_running_app().select_line(self.index)
+            return True
+        return super().on_touch_down(touch)
+
+
+class SearchPopup(Popup):
+    def run_search(self):
+        App.get_running_app().run_search(self.ids.query.text)
+
+
+class AboutPopup(Popup):
+    body = StringProperty("")
+
+
+class RegisterApp(App):
+    title = "Comptoir — caisse"
+    register = StringProperty("")
+    cashier = StringProperty("")
+    total_text = StringProperty(format_eur(0))
+    paid_text = StringProperty(format_eur(0))
+    due_text = StringProperty(format_eur(0))
+    item_count = NumericProperty(0)
+    entry = StringProperty("")
+    message = StringProperty("Scannez un article pour commencer.")
+    level = StringProperty("info")
+    sync_text = StringProperty("")
+
+    def __init__(self, config: KioskConfig, state_path: str | None = None, **kw):
+        super().__init__(**kw)
+        self.cfg = config
+        self.state_path = state_path
+        self.store = KioskStore(config.database)
+        self.printer = make_printer(config.printer)
+        self.pusher = Pusher(config.database, config.backoffice_url, config.device, config.token)
+        shop = ShopInfo(**config.shop) if config.shop else ShopInfo()
+        self.service = RegisterService(self.store, self.printer, config.register, config.cashier, shop,
+                                       on_sale=lambda t: self.pusher.kick())
+        self.wedge = WedgeDecoder()
+        self.register, self.cashier = config.register, config.cashier
+        self.events = 0  # actions handled; the state file lets scripts wait for each one
+        self.search_popup = None
+        self.about_popup = None
+        self.catalogue_state = "loading"
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def build(self):
+        root = Builder.load_file(str(Path(__file__).with_name("layout.kv")))
+        Window.bind(on_key_down=self._on_key_down, on_textinput=self._on_textinput)
+        Clock.schedule_interval(self._tick, 0.1)
+        Clock.schedule_interval(lambda dt: self._refresh_sync(), 2.0)
+        return root
+
+    def on_start(self):
+        self._refresh()
+        self.pusher.start()
+        threading.Thread(target=self._pull_catalogue, name="catalogue", daemon=True).start()
+        Clock.schedule_once(lambda dt: self._write_state(ready=True), 0)
+
+    def on_stop(self):
+        self.pusher.stop()
+
+    def _pull_catalogue(self):
+        try:
+            pull_catalogue(self.cfg.backoffice_url, self.cfg.token, self.store.catalogue_cursor(),
+                           self.store.upsert_products)
+            self.catalogue_state = "ok"
+        except PushError as e:
+            self.catalogue_state = f"hors ligne : {e}"
+        self._after_catalogue()
+
+    @mainthread
+    def _after_catalogue(self):
+        self._refresh_sync()
+        self._write_state()
+
+    # -- keyboard and scanner -------------------------------------------------------------------
+    def _field_focused(self):
+        return self.search_popup is not None and self.search_popup.ids.query.focus
+
+    def _on_textinput(self, window, text):
+        self.wedge.feed(text, time.perf_counter())
+        if self._field_focused():
+            return False  # the field shows what is typed; a scan is taken back out of it on Enter
+        if text == "*":
+            self.wedge.backspace()
+            self.do_quantity()
+        else:
+            self.entry = self.wedge.buffer
+        return True
+
+    def _on_key_down(self, window, key, scancode, codepoint, modifiers):
+        action = keys.ACTIONS.get(key)
+        if action is None:
+            return False
+        if action == "enter":
+            self._on_enter()
+        elif action == "backspace":
+            if self._field_focused():
+                self.wedge.backspace()
+                return False
+            self.keypad("←")
+        else:
+            getattr(self, action)()
+        return True
+
+    def _on_enter(self):
+        focused = self._field_focused()
+        entry = self.wedge.terminate(time.perf_counter())
+        if entry is None:
+            if self.sm.current == "paiement" and not focused:
+                self.do_cash()
+            return
+        if entry.kind == "scan":
+            if focused:  # the burst went into the field too: take it back out
+                field = self.search_popup.ids.query
+                if field.text.endswith(entry.text):
+                    field.text = field.text[: -len(entry.text)]
+            self._scan(entry.text)
+        elif not focused:
+            if self.sm.current == "paiement":
+                self.entry = entry.text
+                self.do_cash()
+            else:
+                self._scan(entry.text)  # a code keyed in by hand
+
+    def _tick(self, dt):
+        cut = self.wedge.expire(time.perf_counter())
+        if cut is not None:
+            self._show(Feedback(f"Lecture incomplète « {cut.text} » : code ignoré, scannez à nouveau", "error"))
+            self.entry = ""
+
+    def _scan(self, code):
+        if self.sm.current != "vente":
+            self.sm.current = "vente"
+        self._show(self.service.scan(code))
+
+    # -- actions (touch and shortcuts) ----------------------------------------------------------
+    @property
+    def sm(self):
+        return self.root.ids.sm
+
+    def keypad(self, key):
+        if key == "←":
+            self.wedge.backspace()
+        else:
+            self.wedge.feed(key, time.perf_counter(), manual=True)
+        self.entry = self.wedge.buffer
+
+    def take_entry(self):
+        self.entry = ""
+        return self.wedge.take_typed()
+
+    def do_quantity(self):
+        self._show(self.service.set_quantity(self.take_entry()))
+
+    def do_remove(self):
+        self._show(self.service.remove_line())
+
+    def select_up(self):
+        if self.service.selected:
+            self.select_line(self.service.selected - 1)
+
+    def select_down(self):
+        if self.service.selected is not None:
+            self.select_line(self.service.selected + 1)
+
+    def select_line(self, index):
+        self.service.select(index)
+        self._refresh()
+
+    def go_payment(self):
+        if not self.service.ticket.lines:
+            self._show(Feedback("Ticket vide : scannez un article avant d'encaisser", "error"))
+            return
+        self.take_entry()
+        self.sm.current = "paiement"
+        self._show(Feedback("Tapez le montant donné puis Espèces, ou Carte"))
+
+    def go_sale(self):
+        if self.search_popup is not None:
+            self.search_popup.dismiss()
+            return
+        if self.about_popup is not None:
+            self.about_popup.dismiss()
+            return
+        self.take_entry()
+        if self.sm.current == "paiement" and not self.service.ticket.payments:
+            self.sm.current = "vente"
+        self._show(Feedback("Saisie effacée"))
+
+    def quick_cash(self, cents):
+        self.wedge.clear()
+        self.entry = format_amount(cents)
+        self.do_cash()
+
+    def do_cash(self):
+        if self.sm.current != "paiement":
+            self.go_payment()
+            if self.sm.current != "paiement":
+                return
+        self._pay(self.service.pay_cash(self.take_entry()))
+
+    def do_card(self):
+        if self.sm.current != "paiement":
+            self.go_payment()
+            if self.sm.current != "paiement":
+                return
+        self._pay(self.service.pay_card(self.take_entry()))
+
+    def _pay(self, feedback):
+        if not self.service.ticket.lines:  # the sale went through: back to a new ticket
+            self.sm.current = "vente"
+        self._show(feedback)
+
+    def retry_print(self):
+        self._show(self.service.retry_print())
+
+    def open_search(self):
+        if self.search_popup is None:
+            self.search_popup = SearchPopup()
+            self.search_popup.bind(on_dismiss=lambda *a: setattr(self, "search_popup", None))
+            self.search_popup.open()
+        Clock.schedule_once(lambda dt: setattr(self.search_popup.ids.query, "focus", True) if self.search_popup else None, 0.1)
+        self.wedge.clear()
+        self._bump()
+
+    def run_search(self, text):
+        results = self.service.search(text)
+        popup = self.search_popup
+        if popup is None:
+            return
+        popup.ids.results.data = [{"text": f"{p.name}   —   {format_eur(p.price)}   ({p.gtin13})", "gtin": p.gtin13}
+                                  for p in results]
+        popup.ids.info.text = f"{len(results)} résultat(s) pour « {text} »" if text.strip() else "Tapez un nom"
+        self._bump()
+
+    def pick_search_result(self, gtin):
+        product = self.store.product(gtin)
+        if self.search_popup is not None:
+            self.search_popup.dismiss()
+        if product is not None:
+            self._show(self.service.add_product(product))
+
+    def open_about(self):
+        if self.about_popup is None:
+            from importlib.metadata import PackageNotFoundError, version
+            try:
+                v = version("comptoir")
+            except PackageNotFoundError:
+                v = "dev"
+            self.about_popup = AboutPopup(body=ABOUT.format(version=v, count=self.store.product_count()))
+            self.about_popup.bind(on_dismiss=lambda *a: setattr(self, "about_popup", None))
+            self.about_popup.open()
+        self._bump()
+
+    # -- display ---------------------------------------------------------------------------------
+    def _show(self, feedback: Feedback):
+        self.message, self.level = feedback.message, feedback.level
+        self._refresh()
+
+    def _refresh(self):
+        t = self.service.ticket
+        sel = self.service.selected
+        self.root.ids.sm.get_screen("vente").ids.lines.data = [
+            {"label": l.label, "detail": f"{l.qty} × {format_amount(l.unit_price)}",
+             "amount": format_amount(l.total), "selected": i == sel}
+            for i, l in enumerate(t.lines)]
+        self.total_text, self.paid_text, self.due_text = format_eur(t.total), format_eur(t.paid), format_eur(t.due)
+        self.item_count = sum(l.qty for l in t.lines)
+        self._bump()
+
+    def _bump(self):
+        self.events += 1
+        self._write_state()
+
+    def _refresh_sync(self):
+        try:
+            st = self.pusher.status()
+        except Exception:  # the store is busy: next refresh
+            return
+        last = st["last_success"][11:19] if st["last_success"] else "jamais"
+        self.sync_text = f"À envoyer : {st['waiting']} · dernier envoi : {last}"
+        self._sync = st
+        self._write_state()
+
+    def _write_state(self, ready=False):
+        """The window's state as JSON, for the headless demo and tests to wait on (atomic write)."""
+        if ready:
+            self._ready = True
+        if not self.state_path or not getattr(self, "_ready", False):
+            return
+        t = self.service.ticket
+        last = self.service.last_sale
+        state = {
+            "ready": True, "pid": os.getpid(), "events": self.events, "screen": self.sm.current,
+            "message": self.message, "level": self.level, "entry": self.entry,
+            "lines": [{"gtin": l.gtin13, "label": l.label, "qty": l.qty, "total": l.total} for l in t.lines],
+            "selected": self.service.selected, "total": t.total, "due": t.due,
+            "last_ticket": {"number": last.number, "total": last.total, "id": last.id} if last else None,
+            "tickets": self.store.ticket_count(self.cfg.register), "catalogue": self.catalogue_state,
+            "products": self.store.product_count() if self.catalogue_state != "loading" else None,
+            "sync": getattr(self, "_sync", None), "search_open": self.search_popup is not None,
+            "pending_print": self.service.pending_job is not None,
+        }
+        tmp = self.state_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(state, f, ensure_ascii=False)
+        os.replace(tmp, self.state_path)

@@ -1,0 +1,17 @@
+"""Keyboard shortcuts of the register (Kivy key codes -> app action). Listed in the README."""
+
+ACTIONS = {
+    13: "enter", 271: "enter",      # Entrée (and keypad Enter): end of a scan or of an entry
+    8: "backspace",                 # ← erase the last typed character
+    282: "open_about",              # F1
+    283: "open_search",             # F2
+    284: "do_quantity",             # F3 (also '*'): typed number = quantity of the selected line
+    286: "go_payment",              # F5
+    287: "do_cash",                 # F6: typed amount given in cash (none = exact amount)
+    288: "do_card",                 # F7
+    290: "retry_print",             # F9
+    127: "do_remove",               # Suppr / Delete
+    27: "go_sale",                  # Échap
+    273: "select_up",               # ↑
+    274: "select_down",             # ↓
+}

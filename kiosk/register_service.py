@@ -1,0 +1,146 @@
+"""The register's use cases: one function per user action. Screens call these and nothing else.
+
+Each action loads what it needs from the store, asks `commerce` to decide, stores, then tells the
+devices. A sale is stored before printing, so a printer fault never loses it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from commerce.catalogue import Product
+from commerce.errors import CommerceError
+from commerce.gtin import parse_gtin
+from commerce.money import format_eur, parse_amount
+from commerce.receipt import ShopInfo, build_receipt
+from commerce.ticket import Ticket, ValidatedTicket
+
+from .store import KioskStore
+
+
+@dataclass
+class Feedback:
+    message: str
+    level: str = "info"  # info | error
+
+
+class RegisterService:
+    def __init__(self, store: KioskStore, printer, register: str, cashier: str,
+                 shop: ShopInfo = ShopInfo(), on_sale: Optional[Callable[[ValidatedTicket], None]] = None):
+        self.store = store
+        self.printer = printer
+        self.register = register
+        self.cashier = cashier
+        self.shop = shop
+        self.on_sale = on_sale or (lambda t: None)
+        self.ticket = Ticket()
+        self.selected: Optional[int] = None  # index of the selected line
+        self.last_sale: Optional[ValidatedTicket] = None
+        self.pending_job: Optional[list] = None  # receipt not printed yet (printer fault)
+
+    # -- building the ticket ---------------------------------------------------------------
+    def scan(self, code: str) -> Feedback:
+        """A scanned or keyed-in barcode. Refused codes leave the ticket unchanged."""
+        try:
+            gtin = parse_gtin(code)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        product = self.store.product(gtin.gtin13)
+        if product is None:
+            return Feedback(f"Code-barres {code} inconnu : ce produit n'est pas au catalogue", "error")
+        return self.add_product(product)
+
+    def add_product(self, product: Product, qty: int = 1) -> Feedback:
+        try:
+            self.selected = self.ticket.add(product, qty)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        return Feedback(f"{product.name} — {format_eur(product.price)}")
+
+    def search(self, text: str) -> list[Product]:
+        return self.store.search(text)
+
+    def select(self, index: int) -> None:
+        if 0 <= index < len(self.ticket.lines):
+            self.selected = index
+
+    def set_quantity(self, typed: str) -> Feedback:
+        if self.selected is None:
+            return Feedback("Aucune ligne sélectionnée : scannez un article d'abord", "error")
+        if not typed.strip().isdigit():
+            return Feedback(f"Quantité « {typed} » refusée : tapez un nombre entier puis Quantité", "error")
+        try:
+            self.ticket.set_qty(self.selected, int(typed))
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        line = self.ticket.lines[self.selected]
+        return Feedback(f"{line.label} : quantité {line.qty}")
+
+    def remove_line(self) -> Feedback:
+        if self.selected is None:
+            return Feedback("Aucune ligne à supprimer", "error")
+        try:
+            line = self.ticket.remove(self.selected)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        self.selected = len(self.ticket.lines) - 1 if self.ticket.lines else None
+        return Feedback(f"Ligne supprimée : {line.label}")
+
+    # -- payment -----------------------------------------------------------------------------
+    def pay_cash(self, typed: str) -> Feedback:
+        """Cash given; an empty entry means the exact amount due."""
+        try:
+            given = parse_amount(typed, "montant donné") if typed.strip() else self.ticket.due
+            self.ticket.pay_cash(given)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        return self._after_payment()
+
+    def pay_card(self, typed: str = "") -> Feedback:
+        try:
+            amount = parse_amount(typed, "montant carte") if typed.strip() else None
+            self.ticket.pay_card(amount)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        return self._after_payment()
+
+    def _after_payment(self) -> Feedback:
+        if not self.ticket.is_paid:
+            return Feedback(f"Reste à payer : {format_eur(self.ticket.due)}")
+        sale = self.store.record_sale(self.ticket, self.register, self.cashier)  # stored first
+        self.ticket, self.selected, self.last_sale = Ticket(), None, sale
+        self.on_sale(sale)
+        change = f" — rendu {format_eur(sale.change)}" if sale.change else ""
+        message = f"Ticket n° {sale.number} enregistré : {format_eur(sale.total)}{change}"
+        self.pending_job = build_receipt(sale, self.printer.columns, self.shop)
+        fault = self._print_pending()
+        if any(p.method == "cash" for p in sale.payments):
+            fault = fault or self._open_drawer()
+        if fault:
+            return Feedback(f"{message}. {fault}", "error")
+        return Feedback(message)
+
+    def _print_pending(self) -> Optional[str]:
+        try:
+            self.printer.print_job(self.pending_job)
+        except Exception as e:  # any device fault: the sale is already stored
+            return f"Ticket non imprimé ({e}) : F9 pour relancer l'impression"
+        self.pending_job = None
+        return None
+
+    def _open_drawer(self) -> Optional[str]:
+        try:
+            self.printer.open_drawer()
+        except Exception as e:
+            return f"Tiroir non ouvert ({e})"
+        return None
+
+    def retry_print(self) -> Feedback:
+        if self.pending_job is None:
+            return Feedback("Aucune impression en attente")
+        fault = self._print_pending()
+        return Feedback(fault, "error") if fault else Feedback("Ticket imprimé")
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
