@@ -1,0 +1,195 @@
+"""The teachers' web application and the kiosks' sync API (FastAPI, server-rendered Jinja2 pages).
+
+Pages (French):   /  ·  /caisses/{register}  ·  /tickets/{id}  ·  /catalogue?q=
+JSON (/api/v1):   POST sync/batch  ·  GET summary  ·  GET tickets  ·  GET catalogue  ·  GET health
+"""
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Optional
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+
+from commerce.money import format_eur
+from commerce.ticket import PAYMENT_METHODS
+from commerce.vat import rate_label
+
+from . import queries
+from .db import create_all, make_engine, ticket
+from .devices import device_for_token
+from .ingest import IngestRefused, WireError, ingest_batch
+
+HERE = Path(__file__).parent
+PAGE_SIZE = 50
+MAX_BODY = 8 * 1024 * 1024  # a full batch of 500 tickets is far below this
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def _fmt_dt(value: Optional[datetime]) -> str:
+    return value.strftime("%d/%m/%Y %H:%M") if value else "jamais"
+
+
+def _fmt_day(value: date) -> str:
+    return f"{DAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def _parse_day(raw: Optional[str]) -> date:
+    if not raw:
+        return date.today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"date : « {raw[:20]} » illisible, attendu AAAA-MM-JJ (par exemple 2025-03-14)") from None
+
+
+def _detail(status: int, message: str, headers: Optional[dict] = None) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
+def create_app(engine: Optional[Engine] = None) -> FastAPI:
+    """The application on ``engine`` (default: make_engine(), i.e. $COMPTOIR_DATABASE_URL)."""
+    engine = engine or make_engine()
+    create_all(engine)
+    app = FastAPI(title="Comptoir — back-office", docs_url="/api/docs", redoc_url=None)
+    app.state.engine = engine
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    env = templates.env
+    env.filters.update(eur=format_eur, rate=rate_label, dt=_fmt_dt, day=_fmt_day,
+                       method=lambda m: PAYMENT_METHODS.get(m, m))
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def page(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+    def not_found(request: Request, message: str) -> HTMLResponse:
+        return page(request, "error.html", 404, title="Introuvable", message=message)
+
+    # -- pages -------------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse)
+    def dashboard(request: Request, date: Optional[str] = None):
+        try:
+            day = _parse_day(date)
+        except ValueError as e:
+            return page(request, "error.html", 422, title="Date illisible", message=str(e))
+        with engine.connect() as conn:
+            s = queries.summary(conn, day)
+            regs = queries.registers(conn, day)
+            n_products = queries.count_products(conn)
+        totals = {k: sum(r[k] for r in s["vat"]) for k in ("ht", "tva", "ttc")}
+        return page(request, "dashboard.html", title="Tableau de bord", day=day, summary=s,
+                    totals=totals, registers=regs, n_products=n_products, is_today=day == day.today())
+
+    @app.get("/caisses/{register}", response_class=HTMLResponse)
+    def register_page(request: Request, register: str, page_no: int = Query(1, alias="page", ge=1)):
+        with engine.connect() as conn:
+            count, rows = queries.register_tickets(conn, register, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+            regs = {r.register: r for r in queries.registers(conn, date.today())}
+        if register not in regs:
+            return not_found(request, f"La caisse {register} est inconnue : aucun appareil ni ticket.")
+        pages = max(1, math.ceil(count / PAGE_SIZE))
+        return page(request, "register.html", title=f"Caisse {register}", register=register,
+                    info=regs[register], tickets=rows, count=count, page_no=page_no, pages=pages)
+
+    @app.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+    def ticket_page(request: Request, ticket_id: str):
+        with engine.connect() as conn:
+            t = queries.ticket_detail(conn, ticket_id)
+        if t is None:
+            return not_found(request, f"Le ticket {ticket_id} n'existe pas.")
+        change = sum(max(0, p["given"] - p["amount"]) for p in t["payments"] if p["method"] == "cash")
+        return page(request, "ticket.html", title=f"Ticket n° {t['number']} — caisse {t['register']}",
+                    t=t, change=change)
+
+    @app.get("/catalogue", response_class=HTMLResponse)
+    def catalogue_page(request: Request, q: str = ""):
+        with engine.connect() as conn:
+            products = queries.search_products(conn, q, 50)
+            n_products = queries.count_products(conn)
+        return page(request, "catalogue.html", title="Catalogue", q=q, products=products, n_products=n_products)
+
+    # -- JSON API ----------------------------------------------------------------------
+    @app.post("/api/v1/sync/batch")
+    async def sync_batch(request: Request):
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        dev = None
+        if scheme.lower() == "bearer" and token.strip():
+            dev = await run_in_threadpool(device_for_token, engine, token.strip())
+        if dev is None:
+            return _detail(401, "jeton d'appareil manquant ou invalide (en-tête Authorization: Bearer …)",
+                           {"WWW-Authenticate": "Bearer"})
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY:
+            return _detail(413, f"corps trop gros ({int(length)} octets, {MAX_BODY} au plus)")
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return _detail(413, f"corps trop gros ({len(raw)} octets, {MAX_BODY} au plus)")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            return _detail(422, f"corps : JSON illisible ({e})")
+        try:
+            ack = await run_in_threadpool(ingest_batch, engine, dev.code, body)
+        except WireError as e:
+            return _detail(422, str(e))
+        except IngestRefused as e:
+            return _detail(e.status, str(e))
+        return ack
+
+    @app.get("/api/v1/summary")
+    def api_summary(date: Optional[str] = None):
+        try:
+            day = _parse_day(date)
+        except ValueError as e:
+            return _detail(422, str(e))
+        with engine.connect() as conn:
+            return queries.summary(conn, day)
+
+    @app.get("/api/v1/tickets")
+    def api_tickets(register: str, limit: int = Query(PAGE_SIZE, ge=1, le=500), offset: int = Query(0, ge=0)):
+        with engine.connect() as conn:
+            count, rows = queries.register_tickets(conn, register, limit, offset)
+        return {
+            "register": register, "count": count,
+            "tickets": [{
+                "id": r["id"], "register": r["register"], "number": r["number"],
+                "created_at": r["created_at"].isoformat(), "cashier": r["cashier"], "training": r["training"],
+                "total": r["total"], "total_ht": r["total_ht"], "total_tva": r["total_tva"],
+                "lines": r["lines"], "payments": r["methods"], "device_seq": r["seq"],
+            } for r in rows],
+        }
+
+    @app.get("/api/v1/catalogue")
+    def api_catalogue(after: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=5000)):
+        with engine.connect() as conn:
+            return queries.catalogue_after(conn, after, limit)
+
+    @app.get("/api/v1/health")
+    def api_health():
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                conn.execute(select(ticket.c.id).limit(1))
+        except Exception as e:  # the point of a health check is to say so, not to crash
+            return _detail(503, f"base de données inaccessible : {type(e).__name__}")
+        return {"status": "ok", "database": engine.dialect.name}
+
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, database_url: Optional[str] = None) -> None:
+    """Run the back office with uvicorn (blocks until stopped)."""
+    import uvicorn
+
+    uvicorn.run(create_app(make_engine(database_url)), host=host, port=port)
