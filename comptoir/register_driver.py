@@ -44,17 +44,11 @@ class RegisterDriver:
         self.kb.focus(st["pid"])
         return st
 
-    def _act(self, send, timeout: float = 20.0) -> dict:
-        """Send keys, then wait for the window to handle them and settle."""
-        before = self.state().get("events", 0)
+    def _act(self, send, commands: int = 1, timeout: float = 20.0) -> dict:
+        """Send keys ending with `commands` command keys; wait until the window has handled them."""
+        before = self.state().get("commands", 0)
         send()
-        st = self.wait(lambda s: s.get("events", 0) > before, timeout, "la réponse de la caisse")
-        while True:  # one action may update the state more than once: wait until it is still
-            time.sleep(0.05)
-            again = self.state()
-            if again.get("events") == st.get("events"):
-                return again
-            st = again
+        return self.wait(lambda s: s.get("commands", 0) >= before + commands, timeout, "la réponse de la caisse")
 
     # -- actions -------------------------------------------------------------------------------
     def scan(self, code: str, delay_ms: int = 1) -> dict:

@@ -1,22 +1,24 @@
 """Keyboard-wedge scanner: a scanner that types its code as a burst of keys ending with Enter.
 
 The decoder sees every printable character of the window (focused field or not), with its arrival
-time, and tells a scanner burst from typing on the keypad by its speed.
+time, and tells a scanner burst from typing by its speed.
 
-Arrival times are those of the UI's event loop, which hands over keys a frame at a time: a scanner
-sending a key every 1 ms shows up as a few groups, one frame (10-150 ms with software GL) apart.
-So a burst is judged on its average time per key, not on single gaps: a scanner averages a few
-ms per key even when batched, while nobody types faster than ~60 ms per key.
+Arrival times are those of the UI's event loop, which hands keys over a frame at a time: a scanner
+sending a key every 1 ms shows up as a few groups of keys with the same time, one frame apart (10 to
+150 ms with software OpenGL). So two keys belong to one burst when they came close together
+(FAST_GAP, quicker than anyone types), or when the later one arrived with others in the same frame
+(keys piling up between frames: only a machine types that fast) and the gap is at most MAX_GAP.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional
 
-MAX_GAP_S = 0.2  # a longer silence ends a run of keys
-MAX_AVG_S = 0.04  # average time per key (Enter included) of a scanner burst
+SAME_FRAME_S = 0.003  # keys handed over in one frame
+FAST_GAP_S = 0.05  # nobody types two keys this close, again and again
+MAX_GAP_S = 0.2  # a longer silence always ends a burst (a slow frame is shorter than this)
 MIN_BURST_LEN = 4
-CUT_AFTER_S = 0.5  # a fast burst followed by this much silence and no Enter was cut short
+CUT_AFTER_S = 0.5  # a burst followed by this much silence and no Enter was cut short
 
 
 @dataclass(frozen=True)
@@ -26,48 +28,53 @@ class Entry:
 
 
 class WedgeDecoder:
-    def __init__(self, max_gap_s: float = MAX_GAP_S, max_avg_s: float = MAX_AVG_S,
-                 min_len: int = MIN_BURST_LEN):
-        self.max_gap_s, self.max_avg_s, self.min_len = max_gap_s, max_avg_s, min_len
+    def __init__(self, min_len: int = MIN_BURST_LEN):
+        self.min_len = min_len
         self.buffer = ""
-        self._run_start: Optional[int] = None  # index in buffer where the current run began
-        self._run_t0 = 0.0
-        self._last_t: Optional[float] = None
+        self._times: list[Optional[float]] = []  # arrival time per character; None for keypad taps
 
     def feed(self, text: str, t: float, manual: bool = False) -> None:
-        """A character arrived at time t; `manual` for on-screen keypad taps (never a scan)."""
-        if manual:
-            self._run_start = None
-        elif self._last_t is None or t - self._last_t > self.max_gap_s:
-            self._run_start, self._run_t0 = len(self.buffer), t
+        """Characters arrived at time t; `manual` for on-screen keypad taps (never part of a scan)."""
         self.buffer += text
-        self._last_t = t
+        self._times += [None if manual else t] * len(text)
 
-    def _fast_run(self, t_end: float) -> str:
-        """The current run if it came at scanner speed up to t_end, else ''."""
-        if self._run_start is None or self._last_t is None or t_end - self._last_t > self.max_gap_s:
+    def _group_size(self, i: int) -> int:
+        t = self._times
+        n = 0
+        while i + n < len(t) and t[i + n] is not None and t[i + n] - t[i] <= SAME_FRAME_S:
+            n += 1
+        return n
+
+    def _burst(self, t_end: float) -> str:
+        """The trailing burst of keys if its last key came just before t_end, else ''."""
+        t = self._times
+        if not t or t[-1] is None or t_end - t[-1] > MAX_GAP_S:
             return ""
-        run = self.buffer[self._run_start:]
-        if len(run) < self.min_len or (t_end - self._run_t0) / len(run) > self.max_avg_s:
-            return ""
-        return run
+        i = len(t) - 1
+        while i > 0 and t[i - 1] is not None:
+            gap = t[i] - t[i - 1]
+            if not (gap <= FAST_GAP_S or (gap <= MAX_GAP_S and self._group_size(i) >= 2)):
+                break
+            i -= 1
+        burst = self.buffer[i:]
+        return burst if len(burst) >= self.min_len else ""
 
     def terminate(self, t: float) -> Optional[Entry]:
-        """Enter (or Tab) pressed: the buffered text is a scan if it arrived as one fast burst."""
-        run = self._fast_run(t)
-        entry = Entry("scan", run) if run else (Entry("typed", self.buffer) if self.buffer else None)
+        """Enter (or Tab) pressed: a scan if the text just before it came as a burst, else typed text."""
+        burst = self._burst(t)
+        entry = Entry("scan", burst) if burst else (Entry("typed", self.buffer) if self.buffer else None)
         self.clear()
         return entry
 
     def expire(self, t: float) -> Optional[Entry]:
-        """Call periodically: a fast burst that stopped without its terminator was cut short."""
-        if self._last_t is None or t - self._last_t < CUT_AFTER_S:
+        """Call periodically: a burst that stopped without its terminator was cut short."""
+        if not self._times or self._times[-1] is None or t - self._times[-1] < CUT_AFTER_S:
             return None
-        run = self._fast_run(self._last_t)
-        if not run:
+        burst = self._burst(self._times[-1])
+        if not burst:
             return None
         self.clear()
-        return Entry("cut", run)
+        return Entry("cut", burst)
 
     def take_typed(self) -> str:
         """The keyed-in text, consumed by a command key (quantity, cash amount…)."""
@@ -77,10 +84,8 @@ class WedgeDecoder:
 
     def backspace(self) -> None:
         self.buffer = self.buffer[:-1]
-        if self._run_start is not None and self._run_start >= len(self.buffer):
-            self._run_start = None
+        self._times = self._times[:-1]
 
     def clear(self) -> None:
         self.buffer = ""
-        self._run_start = None
-        self._last_t = None
+        self._times = []

@@ -117,7 +117,8 @@ class RegisterApp(App):
                                        on_sale=lambda t: self.pusher.kick())
         self.wedge = WedgeDecoder()
         self.register, self.cashier = config.register, config.cashier
-        self.events = 0  # actions handled; the state file lets scripts wait for each one
+        self.events = 0  # state changes; the state file lets scripts and tests follow the window
+        self.commands = 0  # command keys (Enter, F-keys…) fully handled
         self.search_popup = None
         self.about_popup = None
         self.catalogue_state = "loading"
@@ -178,9 +179,11 @@ class RegisterApp(App):
             if self._field_focused():
                 self.wedge.backspace()
                 return False
-            self.keypad("←")
+            self.keypad("Corr.")
         else:
             getattr(self, action)()
+        self.commands += 1  # scripts wait for this: the command key has been fully handled
+        self._write_state()
         return True
 
     def _on_enter(self):
@@ -204,6 +207,8 @@ class RegisterApp(App):
                 self._scan(entry.text)  # a code keyed in by hand
 
     def _tick(self, dt):
+        if self._field_focused():  # typing in a field is not a scan cut short
+            return
         cut = self.wedge.expire(time.perf_counter())
         if cut is not None:
             self._show(Feedback(f"Lecture incomplète « {cut.text} » : code ignoré, scannez à nouveau", "error"))
@@ -220,7 +225,7 @@ class RegisterApp(App):
         return self.root.ids.sm
 
     def keypad(self, key):
-        if key == "←":
+        if key == "Corr.":
             self.wedge.backspace()
         else:
             self.wedge.feed(key, time.perf_counter(), manual=True)
@@ -257,12 +262,11 @@ class RegisterApp(App):
         self._show(Feedback("Tapez le montant donné puis Espèces, ou Carte"))
 
     def go_sale(self):
-        if self.search_popup is not None:
-            self.search_popup.dismiss()
-            return
-        if self.about_popup is not None:
-            self.about_popup.dismiss()
-            return
+        for popup in (self.search_popup, self.about_popup):
+            if popup is not None:
+                popup.dismiss()  # its on_dismiss forgets it
+                self._bump()
+                return
         self.take_entry()
         if self.sm.current == "paiement" and not self.service.ticket.payments:
             self.sm.current = "vente"
@@ -298,11 +302,18 @@ class RegisterApp(App):
     def open_search(self):
         if self.search_popup is None:
             self.search_popup = SearchPopup()
-            self.search_popup.bind(on_dismiss=lambda *a: setattr(self, "search_popup", None))
+            self.search_popup.bind(on_dismiss=self._forget_popups)
+            self.search_popup.ids.query.bind(text=lambda *a: self._bump())
             self.search_popup.open()
-        Clock.schedule_once(lambda dt: setattr(self.search_popup.ids.query, "focus", True) if self.search_popup else None, 0.1)
+        self.search_popup.ids.query.focus = True
         self.wedge.clear()
         self._bump()
+
+    def _forget_popups(self, popup):
+        if popup is self.search_popup:
+            self.search_popup = None
+        if popup is self.about_popup:
+            self.about_popup = None
 
     def run_search(self, text):
         results = self.service.search(text)
@@ -329,7 +340,7 @@ class RegisterApp(App):
             except PackageNotFoundError:
                 v = "dev"
             self.about_popup = AboutPopup(body=ABOUT.format(version=v, count=self.store.product_count()))
-            self.about_popup.bind(on_dismiss=lambda *a: setattr(self, "about_popup", None))
+            self.about_popup.bind(on_dismiss=self._forget_popups)
             self.about_popup.open()
         self._bump()
 
@@ -372,7 +383,7 @@ class RegisterApp(App):
         t = self.service.ticket
         last = self.service.last_sale
         state = {
-            "ready": True, "pid": os.getpid(), "events": self.events, "screen": self.sm.current,
+            "ready": True, "pid": os.getpid(), "events": self.events, "commands": self.commands, "screen": self.sm.current,
             "message": self.message, "level": self.level, "entry": self.entry,
             "lines": [{"gtin": l.gtin13, "label": l.label, "qty": l.qty, "total": l.total} for l in t.lines],
             "selected": self.service.selected, "total": t.total, "due": t.due,
@@ -380,7 +391,8 @@ class RegisterApp(App):
             "tickets": self.store.ticket_count(self.cfg.register), "catalogue": self.catalogue_state,
             "products": self.store.product_count() if self.catalogue_state != "loading" else None,
             "sync": getattr(self, "_sync", None), "search_open": self.search_popup is not None,
-            "pending_print": self.service.pending_job is not None,
+            "search_text": self.search_popup.ids.query.text if self.search_popup else None,
+            "pending_print": self.service.pending_job is not None, "fps": round(Clock.get_rfps(), 1),
         }
         tmp = self.state_path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
