@@ -143,4 +143,6 @@ class KioskStore:
         return v
 
     def ticket_count(self, register: str) -> int:
-        return self.conn.execute("SELECT count(*) FROM ticket WHERE register = ?", (register,)).fetchone()[0]
+        """Tickets of the register so far (numbers have no gaps, so the last number is the count)."""
+        last = self.conn.execute("SELECT max(number) FROM ticket WHERE register = ?", (register,)).fetchone()[0]
+        return last or 0

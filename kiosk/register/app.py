@@ -122,6 +122,7 @@ class RegisterApp(App):
         self.search_popup = None
         self.about_popup = None
         self.catalogue_state = "loading"
+        self.products = None  # counted once per catalogue update (a count reads the whole table)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def build(self):
@@ -141,16 +142,21 @@ class RegisterApp(App):
         self.pusher.stop()
 
     def _pull_catalogue(self):
+        store = KioskStore(self.cfg.database)  # its own connection: this runs beside the UI thread
         try:
-            pull_catalogue(self.cfg.backoffice_url, self.cfg.token, self.store.catalogue_cursor(),
-                           self.store.upsert_products)
+            pull_catalogue(self.cfg.backoffice_url, self.cfg.token, store.catalogue_cursor(),
+                           store.upsert_products)
             self.catalogue_state = "ok"
         except PushError as e:
             self.catalogue_state = f"hors ligne : {e}"
-        self._after_catalogue()
+        finally:
+            products = store.product_count()
+            store.close()
+        self._after_catalogue(products)
 
     @mainthread
-    def _after_catalogue(self):
+    def _after_catalogue(self, products):
+        self.products = products
         self._refresh_sync()
         self._write_state()
 
@@ -389,7 +395,7 @@ class RegisterApp(App):
             "selected": self.service.selected, "total": t.total, "due": t.due,
             "last_ticket": {"number": last.number, "total": last.total, "id": last.id} if last else None,
             "tickets": self.store.ticket_count(self.cfg.register), "catalogue": self.catalogue_state,
-            "products": self.store.product_count() if self.catalogue_state != "loading" else None,
+            "products": self.products,
             "sync": getattr(self, "_sync", None), "search_open": self.search_popup is not None,
             "search_text": self.search_popup.ids.query.text if self.search_popup else None,
             "pending_print": self.service.pending_job is not None, "fps": round(Clock.get_rfps(), 1),

@@ -1,0 +1,88 @@
+"""`comptoir demo --headless` end to end: real window, real X keys, simulated printer, real back office."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from drivers.escpos_decode import decode, decoded_text
+
+from .ui_support import demo_products
+
+pytestmark = pytest.mark.ui
+NAMES = {p.name for p in demo_products()}
+AMOUNT = re.compile(r"(-?\d+,\d\d)( €)?$")
+
+
+def cents(text: str) -> int:
+    units, dec = text.replace("-", "").split(",")
+    return (-1 if text.startswith("-") else 1) * (int(units) * 100 + int(dec))
+
+
+def run_demo(out, *args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "comptoir.cli", "demo", "--headless", "--out", str(out),
+                           "--port", "18700", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def receipt_lines(text: str) -> tuple[list[str], list[int], int]:
+    """(item labels, printed line totals, printed TOTAL) read back from a receipt's text."""
+    lines = [l.strip() for l in text.splitlines()]
+    rules = [i for i, l in enumerate(lines) if l and set(l) == {"-"}]
+    items = lines[rules[1] + 1: rules[2]]
+    amounts = [cents(m.group(1)) for l in items if (m := AMOUNT.search(l))]
+    total_line = next(l for l in lines if l.startswith("TOTAL"))
+    return items, amounts, cents(AMOUNT.search(total_line).group(1))
+
+
+def test_five_sales_printed_and_synced(tmp_path):
+    r = run_demo(tmp_path, "--sales", "5")
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads(r.stdout)
+    assert summary["tickets"] == 5 and summary["match"] is True
+    assert summary["backoffice"]["tickets"] == 5
+    assert summary["backoffice"]["grand_total"] == summary["grand_total"] > 0
+    assert sum(v["ttc"] for v in summary["vat"]) == summary["grand_total"]
+    assert summary["waiting_to_sync"] == 0
+    bins = sorted((tmp_path / "receipts").glob("*.bin"))
+    assert [b.name for b in bins] == [f"{i:04d}.bin" for i in range(1, 6)]
+    assert all(b.with_suffix(".png").stat().st_size > 1000 for b in bins)
+    grand = 0
+    methods = []
+    for b in bins:
+        data = b.read_bytes()
+        assert data.startswith(b"\x1b@\x1bt\x13")  # initialise, then PC858 before any text
+        text = decoded_text(decode(data))
+        items, amounts, total = receipt_lines(text)
+        assert amounts and sum(amounts) == total
+        assert any(name in " ".join(items) for name in NAMES if len(name) > 3)
+        assert "MODE FORMATION" in text and f"{total // 100},{total % 100:02d} €" in text
+        assert b"\xd5" in data  # the euro sign in PC858
+        methods.append("Espèces" in text)
+        grand += total
+    assert grand == summary["grand_total"]
+    assert methods == [True, False, True, False, True]  # cash and card alternate
+
+
+def test_script_plays_and_a_bad_line_stops_with_its_number(tmp_path):
+    script = tmp_path / "exercice.txt"
+    script.write_text("# un exercice\nscan 3292590049201\nscan 3292590050511\nqty 3\nremove\n"
+                      "scan 3292590050603\npay cash 20.00\nscan 3292590049201\npay card\n", encoding="utf-8")
+    r = run_demo(tmp_path / "ok", "--script", str(script))
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads(r.stdout)
+    prices = {p.gtin13: p.price for p in demo_products()}
+    assert summary["tickets"] == 2
+    assert summary["grand_total"] == prices["3292590049201"] * 2 + prices["3292590050603"]
+    assert summary["match"] is True
+
+    bad = tmp_path / "faux.txt"
+    bad.write_text("scan 3292590049201\nscan 1234567891012\npay card\n", encoding="utf-8")
+    r = run_demo(tmp_path / "bad", "--script", str(bad))
+    assert r.returncode != 0
+    assert "ligne 2" in r.stderr and "devrait être 9" in r.stderr
+    bad.write_text("scan 3292590049201\nvoler 3\n", encoding="utf-8")
+    r = run_demo(tmp_path / "bad2", "--script", str(bad))
+    assert r.returncode != 0 and "ligne 2" in r.stderr and "inconnue" in r.stderr
