@@ -85,7 +85,8 @@ def invented_price(gtin13: str, name: str) -> int:
     return 49 + (h % 146) * 10  # 0,49 .. 14,99
 
 
-_FULL_RATE_WORDS = ("vin ", "bière", "biere", "whisky", "rhum", "vodka", "liqueur", "champagne",  # alcohol
+_FULL_RATE_WORDS = ("vin ", "bière", "biere", "whisky", "rhum", "vodka", "liqueur", "champagne",
+                    "château", "chateau", "cidre", "apéritif",  # alcohol
                     "bonbon", "confiserie", "sucette", "guimauve", "réglisse", "chewing", "croc", "fusée",
                     "chocolat au lait", "barre")  # confectionery
 

@@ -107,16 +107,22 @@ def stop(*procs) -> None:
 
 
 def demo_codes(n: int) -> list[str]:
-    """Real catalogue barcodes (valid check digit), picked the same way on every run."""
+    """Real catalogue barcodes (valid check digit), picked the same way on every run.
+
+    Every third one comes from the 20 % products, so the receipts show two VAT rates.
+    """
+    pools: dict[bool, list[str]] = {True: [], False: []}
     with CATALOGUE.open(encoding="utf-8", newline="") as f:
-        codes = []
         for row in csv.DictReader(f):
             try:
-                codes.append(parse_gtin(row["barcode"]).code)
+                pools[row["vat_rate"].strip() == "20"].append(parse_gtin(row["barcode"]).code)
             except CommerceError:
                 continue
-    step = max(1, len(codes) // max(n, 1))
-    return [codes[(i * step + 7) % len(codes)] for i in range(n)]
+    codes = []
+    for i in range(n):
+        pool = pools[i % 3 == 0 and bool(pools[True])]
+        codes.append(pool[(i * 97 + 7) % len(pool)])
+    return codes
 
 
 def play_sales(driver: RegisterDriver, n: int) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from drivers.escpos_decode import decode, decoded_text
 
-from .ui_support import demo_products
+from ui_support import demo_products
 
 pytestmark = pytest.mark.ui
 NAMES = {p.name for p in demo_products()}

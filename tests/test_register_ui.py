@@ -7,7 +7,7 @@ import pytest
 
 from drivers.escpos_decode import decode, decoded_text
 
-from .ui_support import Register, demo_products, screen  # noqa: F401 (fixture)
+from ui_support import Register, demo_products, screen  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.ui
 
@@ -106,3 +106,16 @@ def test_card_payment_and_empty_ticket(d):
     before = d.state()["tickets"]
     st = d.pay_card()
     assert st["tickets"] == before + 1 and st["last_ticket"]["total"] == PRODUCTS[FUSEE].price
+
+
+def test_search_by_name_with_the_keyboard_only(d):
+    st = d.key("F2")
+    d.kb.type("fusee cola", delay_ms=80)  # accents and case are ignored
+    d.wait(lambda s: s["search_text"] == "fusee cola", 10, "le texte de la recherche")
+    st = d.key("Return")
+    assert FUSEE in st["search_results"]
+    for _ in range(st["search_results"].index(FUSEE)):
+        d.key("Down")
+    st = d.key("Return")
+    assert not st["search_open"]
+    assert lines(st) == [(FUSEE, 1, PRODUCTS[FUSEE].price)]

@@ -49,7 +49,7 @@ Données produits : Open Food Facts contributors, openfoodfacts.org, ODbL 1.0 (c
 Les prix et taux de TVA du catalogue de démonstration sont inventés.
 
 Raccourcis : F2 rechercher · chiffres puis F3 (ou *) quantité · Suppr supprimer la ligne ·
-↑/↓ choisir la ligne · F5 encaisser · montant puis F6 espèces (Entrée aussi) · F7 carte ·
+flèches haut/bas : choisir la ligne · F5 encaisser · montant puis F6 espèces (Entrée aussi) · F7 carte ·
 F9 relancer l'impression · Échap retour · F1 à propos."""
 
 
@@ -120,6 +120,7 @@ class RegisterApp(App):
         self.events = 0  # state changes; the state file lets scripts and tests follow the window
         self.commands = 0  # command keys (Enter, F-keys…) fully handled
         self.search_popup = None
+        self._search = ("", [], 0)  # (query, results, highlighted index) of the search window
         self.about_popup = None
         self.catalogue_state = "loading"
         self.products = None  # counted once per catalogue update (a count reads the whole table)
@@ -195,22 +196,19 @@ class RegisterApp(App):
     def _on_enter(self):
         focused = self._field_focused()
         entry = self.wedge.terminate(time.perf_counter())
-        if entry is None:
-            if self.sm.current == "paiement" and not focused:
-                self.do_cash()
-            return
-        if entry.kind == "scan":
+        if entry is not None and entry.kind == "scan":
             if focused:  # the burst went into the field too: take it back out
                 field = self.search_popup.ids.query
                 if field.text.endswith(entry.text):
                     field.text = field.text[: -len(entry.text)]
             self._scan(entry.text)
-        elif not focused:
-            if self.sm.current == "paiement":
-                self.entry = entry.text
-                self.do_cash()
-            else:
-                self._scan(entry.text)  # a code keyed in by hand
+        elif self.search_popup is not None:
+            self._search_enter()
+        elif self.sm.current == "paiement":
+            self.entry = entry.text if entry else ""
+            self.do_cash()
+        elif entry is not None:
+            self._scan(entry.text)  # a code keyed in by hand
 
     def _tick(self, dt):
         if self._field_focused():  # typing in a field is not a scan cut short
@@ -248,11 +246,15 @@ class RegisterApp(App):
         self._show(self.service.remove_line())
 
     def select_up(self):
-        if self.service.selected:
+        if self.search_popup is not None:
+            self._move_search(-1)
+        elif self.service.selected:
             self.select_line(self.service.selected - 1)
 
     def select_down(self):
-        if self.service.selected is not None:
+        if self.search_popup is not None:
+            self._move_search(1)
+        elif self.service.selected is not None:
             self.select_line(self.service.selected + 1)
 
     def select_line(self, index):
@@ -307,6 +309,7 @@ class RegisterApp(App):
 
     def open_search(self):
         if self.search_popup is None:
+            self._search = ("", [], 0)
             self.search_popup = SearchPopup()
             self.search_popup.bind(on_dismiss=self._forget_popups)
             self.search_popup.ids.query.bind(text=lambda *a: self._bump())
@@ -322,14 +325,35 @@ class RegisterApp(App):
             self.about_popup = None
 
     def run_search(self, text):
-        results = self.service.search(text)
         popup = self.search_popup
         if popup is None:
             return
-        popup.ids.results.data = [{"text": f"{p.name}   —   {format_eur(p.price)}   ({p.gtin13})", "gtin": p.gtin13}
-                                  for p in results]
-        popup.ids.info.text = f"{len(results)} résultat(s) pour « {text} »" if text.strip() else "Tapez un nom"
+        self._search = (text, self.service.search(text), 0)
+        popup.ids.info.text = (f"{len(self._search[1])} résultat(s) pour « {text} » : flèches haut/bas puis Entrée pour ajouter"
+                               if text.strip() else "Tapez un nom")
+        self._show_results()
+
+    def _show_results(self):
+        _, results, index = self._search
+        self.search_popup.ids.results.data = [
+            {"text": f"{p.name}   —   {format_eur(p.price)}   ({p.gtin13})", "gtin": p.gtin13, "selected": i == index}
+            for i, p in enumerate(results)]
         self._bump()
+
+    def _move_search(self, step):
+        text, results, index = self._search
+        if results:
+            self._search = (text, results, max(0, min(len(results) - 1, index + step)))
+            self._show_results()
+
+    def _search_enter(self):
+        """Entrée in the search window: search, or add the highlighted result of this search."""
+        text, results, index = self._search
+        query = self.search_popup.ids.query.text
+        if results and query == text:
+            self.pick_search_result(results[index].gtin13)
+        else:
+            self.run_search(query)
 
     def pick_search_result(self, gtin):
         product = self.store.product(gtin)
@@ -398,6 +422,7 @@ class RegisterApp(App):
             "products": self.products,
             "sync": getattr(self, "_sync", None), "search_open": self.search_popup is not None,
             "search_text": self.search_popup.ids.query.text if self.search_popup else None,
+            "search_results": [p.gtin13 for p in self._search[1]] if self.search_popup else None,
             "pending_print": self.service.pending_job is not None, "fps": round(Clock.get_rfps(), 1),
         }
         tmp = self.state_path + ".tmp"
