@@ -115,7 +115,8 @@ class RegisterService:
         self.pending_job = build_receipt(sale, self.printer.columns, self.shop)
         fault = self._print_pending()
         if any(p.method == "cash" for p in sale.payments):
-            fault = fault or self._open_drawer()
+            drawer_fault = self._open_drawer()  # even when printing failed: change is due now
+            fault = fault or drawer_fault
         if fault:
             return Feedback(f"{message}. {fault}", "error")
         return Feedback(message)
