@@ -97,7 +97,7 @@ def start_register(toml: Path, token: str, state: Path, env: dict, log_path: Pat
 def stop(*procs) -> None:
     for p in procs:
         if p is not None and p.poll() is None:
-            p.send_signal(signal.SIGINT)
+            p.send_signal(signal.SIGTERM)
     for p in procs:
         if p is not None:
             try:

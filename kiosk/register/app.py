@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -134,6 +135,9 @@ class RegisterApp(App):
         return root
 
     def on_start(self):
+        # Ctrl-C or a stop from the demo closes the window cleanly (the sale in progress is not a sale).
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *a: Clock.schedule_once(lambda dt: self.stop()))
         self._refresh()
         self.pusher.start()
         threading.Thread(target=self._pull_catalogue, name="catalogue", daemon=True).start()
