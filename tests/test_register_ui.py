@@ -119,3 +119,15 @@ def test_search_by_name_with_the_keyboard_only(d):
     st = d.key("Return")
     assert not st["search_open"]
     assert lines(st) == [(FUSEE, 1, PRODUCTS[FUSEE].price)]
+
+
+def test_quick_cash_button_by_touch_gives_change(d, reg):
+    d.scan(CROC)  # 3,59 €
+    d.key("F5")
+    st = d.state()
+    assert st["screen"] == "paiement"
+    before = st["events"]
+    d.kb.click(212, 731)  # the "10 €" button (1024×768 layout)
+    st = d.wait(lambda s: s["events"] > before and s["screen"] == "vente", 10, "le paiement")
+    assert st["last_ticket"]["total"] == PRODUCTS[CROC].price
+    assert f"rendu {(1000 - PRODUCTS[CROC].price) // 100},{(1000 - PRODUCTS[CROC].price) % 100:02d} €" in st["message"]

@@ -7,7 +7,8 @@ Arrival times are those of the UI's event loop, which hands keys over a frame at
 sending a key every 1 ms shows up as a few groups of keys with the same time, one frame apart (10 to
 150 ms with software OpenGL). So two keys belong to one burst when they came close together
 (FAST_GAP, quicker than anyone types), or when the later one arrived with others in the same frame
-(keys piling up between frames: only a machine types that fast) and the gap is at most MAX_GAP.
+(keys piling up between frames) and the gap is at most MAX_GAP. A slow frame can pile up two or three
+keys of a fast typist too, so the whole burst must also average a scanner's speed (MAX_AVG_GAP).
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from typing import Optional
 SAME_FRAME_S = 0.003  # keys handed over in one frame
 FAST_GAP_S = 0.05  # nobody types two keys this close, again and again
 MAX_GAP_S = 0.2  # a longer silence always ends a burst (a slow frame is shorter than this)
+MAX_AVG_GAP_S = 0.04  # average gap between the keys of a burst: people type at 80 ms per key and more
+PILE_UP = 3  # keys arriving in one frame that only a machine sends
 MIN_BURST_LEN = 4
 CUT_AFTER_S = 0.5  # a burst followed by this much silence and no Enter was cut short
 
@@ -53,11 +56,13 @@ class WedgeDecoder:
         i = len(t) - 1
         while i > 0 and t[i - 1] is not None:
             gap = t[i] - t[i - 1]
-            if not (gap <= FAST_GAP_S or (gap <= MAX_GAP_S and self._group_size(i) >= 2)):
+            if not (gap <= FAST_GAP_S or (gap <= MAX_GAP_S and self._group_size(i) >= PILE_UP)):
                 break
             i -= 1
         burst = self.buffer[i:]
-        return burst if len(burst) >= self.min_len else ""
+        if len(burst) < self.min_len or (t[-1] - t[i]) / (len(burst) - 1) > MAX_AVG_GAP_S:
+            return ""
+        return burst
 
     def terminate(self, t: float) -> Optional[Entry]:
         """Enter (or Tab) pressed: a scan if the text just before it came as a burst, else typed text."""

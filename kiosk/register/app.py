@@ -286,24 +286,22 @@ class RegisterApp(App):
 
     def quick_cash(self, cents):
         self.wedge.clear()
-        self.entry = format_amount(cents)
+        self.wedge.feed(format_amount(cents), time.perf_counter(), manual=True)
         self.do_cash()
 
     def do_cash(self):
-        if self.sm.current != "paiement":
-            self.go_payment()
-            if self.sm.current != "paiement":
-                return
-        self._pay(self.service.pay_cash(self.take_entry()))
+        self._pay(self.service.pay_cash)
 
     def do_card(self):
-        if self.sm.current != "paiement":
-            self.go_payment()
-            if self.sm.current != "paiement":
-                return
-        self._pay(self.service.pay_card(self.take_entry()))
+        self._pay(self.service.pay_card)
 
-    def _pay(self, feedback):
+    def _pay(self, pay):
+        """Pay with the typed amount (straight from the sale screen too: F6 after typing 20)."""
+        if not self.service.ticket.lines:
+            self._show(Feedback("Ticket vide : scannez un article avant d'encaisser", "error"))
+            return
+        self.sm.current = "paiement"
+        feedback = pay(self.take_entry())
         if not self.service.ticket.lines:  # the sale went through: back to a new ticket
             self.sm.current = "vente"
         self._show(feedback)
