@@ -36,7 +36,6 @@ class RegisterService:
         self.ticket = Ticket()
         self.selected: Optional[int] = None  # index of the selected line
         self.last_sale: Optional[ValidatedTicket] = None
-        self.pending_job: Optional[list] = None  # receipt not printed yet (printer fault)
 
     # -- building the ticket ---------------------------------------------------------------
     def scan(self, code: str) -> Feedback:
@@ -112,8 +111,7 @@ class RegisterService:
         self.on_sale(sale)
         change = f" — rendu {format_eur(sale.change)}" if sale.change else ""
         message = f"Ticket n° {sale.number} enregistré : {format_eur(sale.total)}{change}"
-        self.pending_job = build_receipt(sale, self.printer.columns, self.shop)
-        fault = self._print_pending()
+        fault = self._print(lambda: self.printer.print_job(build_receipt(sale, self.printer.columns, self.shop)))
         if any(p.method == "cash" for p in sale.payments):
             drawer_fault = self._open_drawer()  # even when printing failed: change is due now
             fault = fault or drawer_fault
@@ -121,12 +119,16 @@ class RegisterService:
             return Feedback(f"{message}. {fault}", "error")
         return Feedback(message)
 
-    def _print_pending(self) -> Optional[str]:
+    @property
+    def print_pending(self) -> bool:
+        """A receipt the printer could not print is waiting (the printer keeps the job)."""
+        return getattr(self.printer, "pending", None) is not None
+
+    def _print(self, job) -> Optional[str]:
         try:
-            self.printer.print_job(self.pending_job)
+            job()
         except Exception as e:  # any device fault: the sale is already stored
             return f"Ticket non imprimé ({e}) : F9 pour relancer l'impression"
-        self.pending_job = None
         return None
 
     def _open_drawer(self) -> Optional[str]:
@@ -137,9 +139,9 @@ class RegisterService:
         return None
 
     def retry_print(self) -> Feedback:
-        if self.pending_job is None:
+        if not self.print_pending:
             return Feedback("Aucune impression en attente")
-        fault = self._print_pending()
+        fault = self._print(self.printer.retry)
         return Feedback(fault, "error") if fault else Feedback("Ticket imprimé")
 
 

@@ -202,7 +202,7 @@ def test_paper_out_keeps_the_sale_and_retry_prints_it(env):
     # still no paper: retry fails the same way, nothing lost
     fb = svc.retry_print()
     assert fb.level == "error" and "Plus de papier" in fb.message
-    assert svc.pending_job is not None
+    assert svc.print_pending
     # the next customer can be served meanwhile
     svc.scan("0697929110035")
     assert svc.ticket.total == 320

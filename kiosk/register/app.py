@@ -425,7 +425,7 @@ class RegisterApp(App):
             "sync": getattr(self, "_sync", None), "search_open": self.search_popup is not None,
             "search_text": self.search_popup.ids.query.text if self.search_popup else None,
             "search_results": [p.gtin13 for p in self._search[1]] if self.search_popup else None,
-            "pending_print": self.service.pending_job is not None, "fps": round(Clock.get_rfps(), 1),
+            "pending_print": self.service.print_pending, "fps": round(Clock.get_rfps(), 1),
         }
         tmp = self.state_path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
