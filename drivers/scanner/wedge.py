@@ -9,11 +9,22 @@ sending a key every 1 ms shows up as a few groups of keys with the same time, on
 (FAST_GAP, quicker than anyone types), or when the later one arrived with others in the same frame
 (keys piling up between frames) and the gap is at most MAX_GAP. A slow frame can pile up two or three
 keys of a fast typist too, so the whole burst must also average a scanner's speed (MAX_AVG_GAP).
+
+Per scanner (all optional, the defaults keep the plain behaviour):
+- `suffix`: the key the scanner sends after a code, "enter" or "tab" (`ends_scan(key)` tells the UI
+  whether a key ends a scan);
+- `layout`: "qwerty-on-azerty" (or "azerty-on-qwerty") repairs numeric codes typed with the wrong
+  keyboard layout, see drivers.scanner.layout.fix_layout; other codes are left untouched;
+- `dedupe`: a drivers.scanner.dedupe.Deduper; a scan repeating the last one within its window is
+  swallowed (terminate returns None, `duplicates` counts them).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional
+
+from .dedupe import Deduper
+from .layout import NONE, check_mode, fix_layout
 
 SAME_FRAME_S = 0.003  # keys handed over in one frame
 FAST_GAP_S = 0.05  # nobody types two keys this close, again and again
@@ -22,6 +33,7 @@ MAX_AVG_GAP_S = 0.04  # average gap between the keys of a burst: people type at 
 PILE_UP = 3  # keys arriving in one frame that only a machine sends
 MIN_BURST_LEN = 4
 CUT_AFTER_S = 0.5  # a burst followed by this much silence and no Enter was cut short
+SUFFIXES = ("enter", "tab")
 
 
 @dataclass(frozen=True)
@@ -31,8 +43,15 @@ class Entry:
 
 
 class WedgeDecoder:
-    def __init__(self, min_len: int = MIN_BURST_LEN):
+    def __init__(self, min_len: int = MIN_BURST_LEN, suffix: str = "enter", layout: str = NONE,
+                 dedupe: Optional[Deduper] = None):
+        if suffix not in SUFFIXES:
+            raise ValueError(f"suffixe de scanner « {suffix} » inconnu : possibles " + ", ".join(SUFFIXES))
         self.min_len = min_len
+        self.suffix = suffix
+        self.layout = check_mode(layout)
+        self.dedupe = dedupe
+        self.duplicates = 0
         self.buffer = ""
         self._times: list[Optional[float]] = []  # arrival time per character; None for keypad taps
 
@@ -64,12 +83,25 @@ class WedgeDecoder:
             return ""
         return burst
 
+    def ends_scan(self, key: str) -> bool:
+        """Whether a key ("enter", "tab", …) is this scanner's suffix. Enter always ends an entry."""
+        return key == "enter" or key == self.suffix
+
     def terminate(self, t: float) -> Optional[Entry]:
-        """Enter (or Tab) pressed: a scan if the text just before it came as a burst, else typed text."""
-        burst = self._burst(t)
-        entry = Entry("scan", burst) if burst else (Entry("typed", self.buffer) if self.buffer else None)
+        """Enter (or Tab) pressed: a scan if the text just before it came as a burst, else typed text.
+
+        A scan is repaired for the configured layout; a duplicate of the last scan within the
+        dedupe window gives None (nothing to do), as if the key had come with nothing buffered.
+        """
+        burst, typed = self._burst(t), self.buffer
         self.clear()
-        return entry
+        if burst:
+            code = fix_layout(burst, self.layout)
+            if self.dedupe is not None and not self.dedupe.accept(code):
+                self.duplicates += 1
+                return None
+            return Entry("scan", code)
+        return Entry("typed", typed) if typed else None
 
     def expire(self, t: float) -> Optional[Entry]:
         """Call periodically: a burst that stopped without its terminator was cut short."""
@@ -79,7 +111,7 @@ class WedgeDecoder:
         if not burst:
             return None
         self.clear()
-        return Entry("cut", burst)
+        return Entry("cut", fix_layout(burst, self.layout))
 
     def take_typed(self) -> str:
         """The keyed-in text, consumed by a command key (quantity, cash amount…)."""

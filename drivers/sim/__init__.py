@@ -1,0 +1,1 @@
+"""Simulators for every device kind (tests and the demo use them)."""
