@@ -5,12 +5,13 @@ devices. A sale is stored before printing, so a printer fault never loses it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 from commerce.catalogue import Product
 from commerce.errors import CommerceError
 from commerce.gtin import parse_gtin
+from commerce.instore import DEFAULT_RULES, format_weight, parse_instore, price_for_weight
 from commerce.money import format_eur, parse_amount
 from commerce.receipt import ShopInfo, build_receipt
 from commerce.ticket import Ticket, ValidatedTicket
@@ -25,6 +26,8 @@ class Feedback:
 
 
 class RegisterService:
+    instore_rules = DEFAULT_RULES  # in-store price/weight code rules (commerce.instore)
+
     def __init__(self, store: KioskStore, printer, register: str, cashier: str,
                  shop: ShopInfo = ShopInfo(), on_sale: Optional[Callable[[ValidatedTicket], None]] = None):
         self.store = store
@@ -42,8 +45,20 @@ class RegisterService:
         """A scanned or keyed-in barcode. Refused codes leave the ticket unchanged."""
         try:
             gtin = parse_gtin(code)
+            instore = parse_instore(gtin.code, self.instore_rules)
         except CommerceError as e:
             return Feedback(_capitalize(str(e)), "error")
+        if instore is not None:  # price or weight in the code: the item is found by its item part
+            product = self.store.product(instore.item_key)
+            if product is None:
+                return Feedback(f"Code-barres {code} : article magasin {instore.item} inconnu "
+                                f"(clé {instore.item_key} absente du catalogue)", "error")
+            if instore.grams is not None:  # catalogue price of a weighed item = price per kg
+                product = replace(product, name=f"{product.name} {format_weight(instore.grams)}",
+                                  price=price_for_weight(product.price, instore.grams))
+            else:
+                product = replace(product, price=instore.price_cents)
+            return self.add_product(product)
         product = self.store.product(gtin.gtin13)
         if product is None:
             return Feedback(f"Code-barres {code} inconnu : ce produit n'est pas au catalogue", "error")
