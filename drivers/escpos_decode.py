@@ -26,7 +26,8 @@ GS_FIXED = {b"!": 1, b"B": 1, b"H": 1, b"I": 1, b"L": 2, b"W": 2, b"a": 1, b"b":
 
 @dataclass
 class Printed:
-    """One thing on the paper (or done by the printer): kind is text | barcode | image | cut | drawer."""
+    """One thing on the paper (or done by the printer): kind is text | barcode | qr | image | cut |
+    drawer. For a qr, `width` is the module size in dots."""
 
     kind: str
     text: str = ""
@@ -202,6 +203,8 @@ def _gs(data, i, st, items, flush) -> int:
         body = data[i + 5:i + 5 + size]
         if sub == b"L" and len(body) >= 2:
             _graphics(body, st, items, flush)
+        elif sub == b"k" and len(body) >= 2 and body[0] == 49:  # cn 49: QR code
+            _qr(body, st, items, flush)
         return i + 5 + size
     elif cmd == b"8":  # GS 8 L p1..p4 m fn ...: 4-byte length
         return i + 7 + int.from_bytes(data[i + 3:i + 7], "little")
@@ -219,6 +222,20 @@ def _graphics(body: bytes, st, items, flush):
         items.append(_raster(*st.graphics, st))
 
 
+def _qr(body: bytes, st, items, flush):
+    """GS ( k cn=49: fn 67 module size, fn 80 store the data (after m=48), fn 81 print it."""
+    fn = body[1]
+    if fn == 67 and len(body) >= 3:
+        st.qr_module = body[2]
+    elif fn == 80:
+        st.qr_data = body[3:]
+    elif fn == 81 and getattr(st, "qr_data", None) is not None:
+        flush(False)
+        text = st.qr_data.decode("utf-8", "replace")
+        items.append(Printed("qr", f"[QR {text}]", st.align, symbology="QR", data=text,
+                             width=getattr(st, "qr_module", 3)))
+
+
 def _fs(data, i) -> int:
     cmd = data[i + 1:i + 2]
     if cmd == b"p":  # FS p n m: print NV image
@@ -230,4 +247,4 @@ def _fs(data, i) -> int:
 
 def decoded_text(items: list[Printed]) -> str:
     """Plain text of what was printed (barcodes as [CODE128 data])."""
-    return "\n".join(p.text for p in items if p.kind in ("text", "barcode"))
+    return "\n".join(p.text for p in items if p.kind in ("text", "barcode", "qr"))

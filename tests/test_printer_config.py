@@ -18,19 +18,20 @@ from drivers.printer.simulator import SimulatedPrinter
 ])
 def test_good_uris(uri, fields):
     t = parse_uri(uri)
-    got = {"tcp": (t.kind, t.host, t.port), "serial": (t.kind, t.device, t.baudrate),
-           "usb": (t.kind, t.vendor, t.product), "file": (t.kind, t.device)}[t.kind]
+    got = {"tcp": (t.scheme, t.host, t.port), "serial": (t.scheme, t.path, int(t.params.get("baudrate", 0))),
+           "usb": (t.scheme, t.vendor, t.product), "file": (t.scheme, t.path)}[t.scheme]
     assert got == fields
 
 
 @pytest.mark.parametrize("uri, named", [
     ("tcp://192.168.1.50:91OO", "port « 91OO »"),
-    ("lpt://1", "type de connexion « lpt »"),
+    ("lpt://1", "type « lpt:// » inconnu"),
+    ("camera://0", "type « camera:// » inconnu ou impossible ici"),
     ("usb://04b8-0202", "identifiant USB « 04b8-0202 »"),
     ("serial:///dev/ttyUSB0?baudrate=9601", "vitesse « 9601 »"),
     ("serial:///dev/ttyUSB0?parity=E", "paramètre « parity »"),
     ("file://dev/usb/lp0", "chemin « dev/usb/lp0 »"),
-    ("192.168.1.50", "uri « 192.168.1.50 »"),
+    ("192.168.1.50", "« 192.168.1.50 » : illisible"),
 ])
 def test_bad_uri_names_the_wrong_part(uri, named):
     with pytest.raises(PrinterError) as err:

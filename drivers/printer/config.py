@@ -3,92 +3,45 @@
     [printer]
     backend = "escpos"                 # "escpos" (real printer) or "sim" (simulator)
     uri = "tcp://192.168.1.50:9100"    # or serial:///dev/ttyUSB0?baudrate=9600,
-                                       #    usb://04b8:0202, file:///dev/usb/lp0
-    columns = 42                       # 32, 42 or 48
+                                       #    usb://04b8:0202, file:///dev/usb/lp0 (see drivers/uri.py)
+    profile = "generic-80"             # generic-80 | generic-58 | basic-437 | default (profiles.py)
+    columns = 48                       # 32, 42 or 48; default: the profile's Font A columns
+    logo = "drivers/printer/logo.png"  # optional picture printed at the top of each receipt
     drawer_pin = 2                     # 2 or 5
     pulse_on_ms = 100                  # 2..510
     pulse_off_ms = 500                 # 2..510
+    drawer_open_level = "low"          # pin 3 level of an open drawer: "low" or "high"
+    status_check = true                # ask DLE EOT before each job (tcp/serial/usb)
     timeout = 5                        # seconds (tcp/serial)
     # backend = "sim": out_dir = "var/printer", fail_with = "paper_out" | "offline" (tests, demo)
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+import os
 
+from ..uri import DeviceError, DeviceUri, parse_uri as parse_device_uri
 from . import PrinterError
+from .profiles import get_profile
+from .status import DRAWER_LEVELS
 
 KEYS = {"backend", "uri", "out_dir", "fail_with", "columns", "drawer_pin", "pulse_on_ms",
-        "pulse_off_ms", "timeout"}
-BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+        "pulse_off_ms", "timeout", "profile", "logo", "status_check", "drawer_open_level"}
 FAILURES = ("paper_out", "offline")
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where the bytes go: kind is tcp | serial | usb | file."""
-
-    kind: str
-    uri: str
-    host: str = ""
-    port: int = 9100
-    device: str = ""
-    baudrate: int = 9600
-    vendor: int = 0
-    product: int = 0
-
-    def label(self) -> str:
-        if self.kind == "tcp":
-            return f"{self.host}:{self.port}"
-        if self.kind == "usb":
-            return f"USB {self.vendor:04x}:{self.product:04x}"
-        return self.device
+PRINTER_SCHEMES = ("tcp", "serial", "usb", "file")
+SHOP_LOGO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "logo.png")
 
 
 def _bad(message: str) -> PrinterError:
     return PrinterError(f"Configuration de l'imprimante : {message}", "config")
 
 
-def parse_uri(uri: str) -> Target:
-    if not isinstance(uri, str) or "://" not in uri:
-        raise _bad(f"uri « {uri} » illisible : attendu par exemple tcp://192.168.1.50:9100")
-    scheme, rest = uri.split("://", 1)
-    if scheme == "tcp":
-        m = re.fullmatch(r"([^:/?#]+)(?::([^/?#]*))?/?", rest)
-        if not m:
-            raise _bad(f"adresse « {rest} » invalide dans l'uri « {uri} » : attendu hôte:port")
-        port = m.group(2) or "9100"
-        if not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise _bad(f"port « {port} » invalide dans l'uri « {uri} » : un nombre entre 1 et 65535")
-        return Target("tcp", uri, host=m.group(1), port=int(port))
-    if scheme == "usb":
-        m = re.fullmatch(r"([0-9a-fA-F]{4}):([0-9a-fA-F]{4})", rest)
-        if not m:
-            raise _bad(f"identifiant USB « {rest} » invalide dans l'uri « {uri} » : "
-                       "attendu vendeur:produit en hexadécimal, par exemple 04b8:0202")
-        return Target("usb", uri, vendor=int(m.group(1), 16), product=int(m.group(2), 16))
-    if scheme in ("serial", "file"):
-        parts = urlsplit(uri)
-        if parts.netloc or not parts.path.startswith("/"):
-            raise _bad(f"chemin « {rest} » invalide dans l'uri « {uri} » : attendu un chemin absolu "
-                       f"après trois barres, par exemple {scheme}:///dev/"
-                       + ("ttyUSB0" if scheme == "serial" else "usb/lp0"))
-        if scheme == "file":
-            if parts.query:
-                raise _bad(f"paramètre « {parts.query} » inattendu dans l'uri « {uri} »")
-            return Target("file", uri, device=parts.path)
-        query = parse_qs(parts.query, keep_blank_values=True)
-        unknown = set(query) - {"baudrate"}
-        if unknown:
-            raise _bad(f"paramètre « {sorted(unknown)[0]} » inconnu dans l'uri « {uri} » (seul baudrate est accepté)")
-        baud = query.get("baudrate", ["9600"])[-1]
-        if not baud.isdigit() or int(baud) not in BAUDRATES:
-            raise _bad(f"vitesse « {baud} » invalide dans l'uri « {uri} » : "
-                       + ", ".join(map(str, BAUDRATES)))
-        return Target("serial", uri, device=parts.path, baudrate=int(baud))
-    raise _bad(f"type de connexion « {scheme} » inconnu dans l'uri « {uri} » : "
-               "utilisez tcp://, serial://, usb:// ou file://")
+def parse_uri(uri: str) -> DeviceUri:
+    """A printer address (drivers/uri.py), or PrinterError(kind="config") naming the bad part."""
+    params = ("baudrate",) if isinstance(uri, str) and uri.startswith("serial:") else ()
+    try:
+        return parse_device_uri(uri, allowed=PRINTER_SCHEMES, params=params)
+    except DeviceError as e:
+        raise _bad(str(e)) from e
 
 
 def _int(cfg: dict, key: str, default: int, allowed=None, lo=None, hi=None) -> int:
@@ -106,12 +59,33 @@ def parse_printer_config(cfg: dict) -> dict:
     unknown = sorted(set(cfg) - KEYS)
     if unknown:
         raise _bad(f"clé « {unknown[0]} » inconnue dans [printer] (clés : {', '.join(sorted(KEYS))})")
+    try:
+        profile = get_profile(cfg.get("profile"))
+    except ValueError as e:
+        raise _bad(str(e)) from e
+    columns = _int(cfg, "columns", profile.columns, allowed=(32, 42, 48))
+    if "profile" in cfg and columns > profile.columns:
+        raise _bad(f"columns = {columns} refusé : le profil « {profile.name} » imprime au plus "
+                   f"{profile.columns} colonnes")
+    status_check = cfg.get("status_check", True)
+    if not isinstance(status_check, bool):
+        raise _bad(f"status_check = « {status_check} » doit valoir true ou false")
+    level = cfg.get("drawer_open_level", "low")
+    if level not in DRAWER_LEVELS:
+        raise _bad(f"drawer_open_level = « {level} » inconnu : \"low\" ou \"high\"")
+    logo = cfg.get("logo")
+    if logo is not None:
+        if not isinstance(logo, str) or not os.path.isfile(logo):
+            raise _bad(f"logo = « {logo} » introuvable : indiquez le chemin d'une image PNG")
+        if not profile.raster:
+            raise _bad(f"logo impossible : le profil « {profile.name} » n'imprime pas d'image")
     opts = {
         "backend": cfg.get("backend"),
-        "columns": _int(cfg, "columns", 42, allowed=(32, 42, 48)),
+        "profile": profile, "columns": columns, "logo": logo,
         "drawer_pin": _int(cfg, "drawer_pin", 2, allowed=(2, 5)),
         "pulse_on_ms": _int(cfg, "pulse_on_ms", 100, lo=2, hi=510),
         "pulse_off_ms": _int(cfg, "pulse_off_ms", 500, lo=2, hi=510),
+        "drawer_open_level": level, "status_check": status_check,
         "timeout": _int(cfg, "timeout", 5, lo=1, hi=120),
         "out_dir": cfg.get("out_dir"), "fail_with": cfg.get("fail_with"), "target": None,
     }

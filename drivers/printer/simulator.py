@@ -11,14 +11,15 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from ..escpos_decode import Printed, decode
-from . import PrinterError, ReceiptPrinter
+from . import PaperOut, PrinterOffline, ReceiptPrinter
+from .status import PrinterStatus
 
 CELL_W, CELL_H = 12, 24  # font A: 12 x 24 dots, so columns * 12 = printable dots
 MARGIN = CELL_W  # paper beyond the printable area, each side
 BAR_MODULE, BAR_HEIGHT = 2, 80
 FAILURES = {
-    "paper_out": ("Plus de papier : remettez un rouleau puis relancez l'impression.", "paper_out"),
-    "offline": ("Imprimante injoignable (simulateur) : imprimante hors ligne.", "offline"),
+    "paper_out": (PaperOut, "Plus de papier : remettez un rouleau puis relancez l'impression."),
+    "offline": (PrinterOffline, "Imprimante injoignable (simulateur) : imprimante hors ligne."),
 }
 
 
@@ -86,6 +87,23 @@ def _raster(item: Printed) -> Image.Image:
     return img.crop((0, 0, w, h)).convert("L")
 
 
+def _qr(item: Printed) -> Image.Image:
+    import qrcode
+
+    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(item.data.encode("utf-8"))
+    qr.make(fit=True)
+    m = qr.get_matrix()
+    module = max(1, item.width)
+    img = Image.new("L", (len(m) * module, len(m) * module), 255)
+    draw = ImageDraw.Draw(img)
+    for y, row in enumerate(m):
+        for x, dot in enumerate(row):
+            if dot:
+                draw.rectangle([x * module, y * module, (x + 1) * module - 1, (y + 1) * module - 1], fill=0)
+    return img
+
+
 def render_png(data: bytes, columns: int, path: Path) -> None:
     width, printable = paper_width(columns), columns * CELL_W
     pieces: list[tuple[str, Image.Image | None, str]] = []
@@ -97,6 +115,8 @@ def render_png(data: bytes, columns: int, path: Path) -> None:
             pieces.append((item.align, img if item.text else Image.new("L", (1, CELL_H), 255), ""))
         elif item.kind == "barcode":
             pieces.append((item.align, _bars(item), ""))
+        elif item.kind == "qr":
+            pieces.append((item.align, _qr(item), ""))
         elif item.kind == "image":
             pieces.append((item.align, _raster(item), ""))
         elif item.kind == "cut":
@@ -123,8 +143,9 @@ class SimulatedPrinter(ReceiptPrinter):
     """Same interface as a real printer. `fail_with` = "paper_out" | "offline" makes it fail
     (set it back to None, then retry()), to show that a sale survives a printer problem."""
 
-    def __init__(self, out_dir, columns: int = 42, fail_with: str | None = None, **kwargs):
+    def __init__(self, out_dir, columns: int | None = None, fail_with: str | None = None, **kwargs):
         super().__init__(columns=columns, **kwargs)
+        self.drawer_is_open = False  # the simulated drawer: opened by a pulse, closed by close_drawer()
         if fail_with not in (None, *FAILURES):
             raise ValueError(f"fail_with « {fail_with} » inconnu : paper_out ou offline")
         self.out_dir = Path(out_dir)
@@ -134,7 +155,8 @@ class SimulatedPrinter(ReceiptPrinter):
 
     def _fail(self, when: tuple[str, ...]) -> None:
         if self.fail_with in when:
-            raise PrinterError(*FAILURES[self.fail_with])
+            error, message = FAILURES[self.fail_with]
+            raise error(message)
 
     def _next_number(self) -> int:
         numbers = [int(p.stem) for p in self.out_dir.glob("*.bin") if re.fullmatch(r"\d{4,}", p.stem)]
@@ -153,5 +175,17 @@ class SimulatedPrinter(ReceiptPrinter):
         self._fail(("offline",))  # the drawer hangs on the printer, but needs no paper
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.drawer_openings += 1
+        self.drawer_is_open = True
         with open(self.out_dir / "drawer.log", "a", encoding="utf-8") as log:
             log.write(f"{datetime.now().isoformat(timespec='seconds')} {data.hex(' ')}\n")
+
+    def close_drawer(self) -> None:
+        """The student pushes the drawer shut."""
+        self.drawer_is_open = False
+
+    def _status(self) -> PrinterStatus:
+        self._fail(("offline",))
+        pin3_high = self.drawer_is_open == (self.drawer_open_level == "high")
+        out = self.fail_with == "paper_out"
+        return PrinterStatus(online=not out, cover_open=False, paper_near_end=out, paper_out=out,
+                             error=False, drawer_pin3_high=pin3_high)
