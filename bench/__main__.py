@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import catalogue, report, scan, startup
+from . import catalogue, receipt_encode, report, scan, startup
 
 
 def log(msg: str) -> None:
@@ -39,6 +39,11 @@ def main(argv=None) -> int:
             log(f"attention : le catalogue de la caisse n'a pas échoué comme prévu ({catalogue_state!r})")
         figures |= start
     figures["db_build_s"] = round(build_s, 2)
+
+    log("encodage ESC/POS : ticket de 100 lignes contre le Dummy de python-escpos")
+    report.TARGETS.setdefault("receipt_encode_ratio", receipt_encode.TARGET)
+    report.LABELS.update(receipt_encode.LABELS)
+    figures |= receipt_encode.run(3 if args.quick else 7)
 
     results = report.with_targets(figures)
     sys.stderr.flush()

@@ -31,3 +31,24 @@ class Init:
 @dataclass(frozen=True)
 class Feed:
     lines: int = 1
+
+
+# The same shapes as commerce/receipt.py's blocks, for receipts the drivers make themselves
+# (the test receipt): the encoder reads blocks by class name.
+@dataclass(frozen=True)
+class Text:
+    text: str
+    align: str = "left"
+    bold: bool = False
+    double: bool = False
+
+
+@dataclass(frozen=True)
+class Barcode:
+    symbology: str  # CODE128 | EAN13 | EAN8
+    data: str
+
+
+@dataclass(frozen=True)
+class Cut:
+    pass
