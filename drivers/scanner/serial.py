@@ -190,7 +190,9 @@ class FrameSplitter:
 
 # -- transport ---------------------------------------------------------------------------------
 class PySerialTransport:
-    """A serial port through pyserial: `read` returns what is available, waiting at most `timeout`."""
+    """A serial port through pyserial: `read` returns what is available, or b'' after READ_TIMEOUT_S.
+
+    The pyserial timeout is set once at open: changing it reconfigures the port (a termios call)."""
 
     def __init__(self, path: str, baudrate: int = 9600, bytesize: int = 8, parity: str = "N",
                  what: str = "scanner"):
@@ -207,8 +209,6 @@ class PySerialTransport:
 
     def read(self, timeout: float = READ_TIMEOUT_S) -> bytes:
         try:
-            if self.port.timeout != timeout:
-                self.port.timeout = timeout
             return self.port.read(self.port.in_waiting or 1)
         except (self._serial_exc, OSError, TypeError) as e:
             # pyserial raises TypeError when the port is closed under it by another thread
