@@ -16,6 +16,7 @@ Net quantities are read from a quantity field or from the product name: "350 g",
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional
@@ -135,7 +136,6 @@ class ShelfLabel:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
     return textwrap.wrap(text, width, break_long_words=True) or [""]
 
 
