@@ -196,14 +196,15 @@ def _zxing_qr_text(result) -> str:
 # -------------------------------------------------------------------------------------------- chain
 
 ROTATIONS = (45, -45, 90)
+UPSCALE_BELOW = 640
 
 
 class Chain:
     """Decoders tried in order until one finds something, on the plain image; then, only if nothing
     was found, the same on the inverted image and on a few rotations.
 
-    ``invert``/``rotations`` turn the retries on or off; ``max_side`` downscales large frames first
-    (a 1280×720 camera frame keeps enough pixels for a counter-distance EAN-13).
+    ``invert``/``rotations`` turn the retries on or off. ``first_pass`` and ``retries`` let the
+    camera pipeline run the cheap part on every frame and the rest on a budget.
     """
 
     def __init__(self, decoders: Iterable[Decoder], invert: bool = True,
@@ -234,17 +235,22 @@ class Chain:
         except Exception as exc:
             _report(problems, f"image illisible ({exc})")
             return []
+        if gray.size == 0:
+            return []
         codes = self._first(gray, problems, self.decoders[1:])
         if codes:
             return codes
-        if self.invert:
-            codes = self._first(255 - gray, problems)
-            if codes:
-                return codes
-        for angle in self.rotations:
-            codes = self._first(rotate(gray, angle), problems)
-            if codes:
-                return codes
+        try:
+            if self.invert:
+                codes = self._first(255 - gray, problems)
+                if codes:
+                    return codes
+            for angle in self.rotations:
+                codes = self._first(rotate(gray, angle), problems)
+                if codes:
+                    return codes
+        except Exception as exc:  # an OpenCV error on an odd image is reported, never raised
+            _report(problems, f"retournement ou rotation impossible ({type(exc).__name__} : {exc})")
         return []
 
     def _first(self, gray: np.ndarray, problems: list[str] | None, decoders=None) -> list[Code]:
@@ -265,11 +271,17 @@ def _unique(codes: list[Code]) -> list[Code]:
 
 
 def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
-    """The image turned by `angle` degrees on a canvas big enough to keep all of it (white border,
-    so that the quiet zone of a code near the edge survives)."""
+    """The image turned by `angle` degrees on a canvas big enough to keep all of it (border in the
+    image's edge colour, so that the quiet zone of a code near the edge survives).
+
+    Small images (longest side under `UPSCALE_BELOW`) are enlarged twice first: interpolating a
+    1-pixel bar at 45° blurs it enough for zxing-cpp to misread an EAN-13 with a valid check digit
+    (seen on zbar-examples/ean-13.png turned by -45° and back)."""
     import cv2
     if angle % 360 == 90:
         return np.ascontiguousarray(cv2.rotate(gray, cv2.ROTATE_90_COUNTERCLOCKWISE))
+    if max(gray.shape) < UPSCALE_BELOW:
+        gray = cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     h, w = gray.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     cos, sin = abs(m[0, 0]), abs(m[0, 1])

@@ -36,7 +36,7 @@ def main(argv=None) -> int:
                                  description="Lire les codes-barres d'images (une ligne JSON par fichier)")
     ap.add_argument("files", nargs="+", metavar="FICHIER")
     ap.add_argument("--decoder", default=None,
-                    help="décodeur ou chaîne (défaut zxing>zbar+inv+rot ; voir docs/decoding.md)")
+                    help="décodeur ou chaîne (défaut zxing-fast>zbar+inv+rot ; voir docs/decoding.md)")
     args = ap.parse_args(argv)
     decoder = None
     if args.decoder:
