@@ -37,7 +37,8 @@ class TcpPrinterSim:
         self.drawer_is_open = False
         self.received = bytearray()  # every byte, every connection
         self.connections: list[bytes] = []  # the bytes of each closed connection
-        self.jobs: list[bytes] = []  # what was printed: a connection's bytes after its status queries
+        self.jobs: list[bytes] = []  # what was done: a connection's bytes after its status queries
+        # (a drawer pulse alone counts: the drawer opens without paper, not when offline)
         self.refused: list[bytes] = []  # job bytes that arrived while the printer could not print
         self.pulses: list[tuple[int, int, int]] = []  # (pin, on_ms, off_ms)
         self.previews: list[Path] = []
@@ -58,8 +59,7 @@ class TcpPrinterSim:
         with self._lock:
             self.state = state
         if state == "refuse" and self._sock is not None:
-            self._sock.close()  # connection refused from now on
-            self._sock = None
+            self._stop_listening()  # connection refused from now on
         elif state != "refuse" and self._sock is None:
             self._listen()
 
@@ -81,8 +81,15 @@ class TcpPrinterSim:
 
     def close(self) -> None:
         if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+            self._stop_listening()
+
+    def _stop_listening(self) -> None:
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        except OSError:
+            pass
+        self._sock.close()
+        self._sock = None
 
     def __enter__(self):
         return self
@@ -152,17 +159,18 @@ class TcpPrinterSim:
         payload = _LEADING_QUERIES.sub(b"", data)
         with self._lock:
             self.connections.append(data)
+            drawer_works = self.state not in ("silent", "offline")  # the drawer needs no paper
             if payload:
-                if self.state in ("ok", "paper_near_end"):
+                pulses_only = not _PULSE.sub(b"", payload)
+                if self.state in ("ok", "paper_near_end") or (pulses_only and drawer_works):
                     self.jobs.append(payload)
                     self._preview(payload)
                 else:
                     self.refused.append(payload)
-                for m in _PULSE.finditer(payload):  # the drawer needs no paper, only power
-                    if self.state not in ("silent", "offline"):
-                        self.pulses.append((2 if m.group(1) in b"\x000" else 5,
-                                            m.group(2)[0] * 2, m.group(3)[0] * 2))
-                        self.drawer_is_open = True
+                for m in _PULSE.finditer(payload) if drawer_works else ():
+                    self.pulses.append((2 if m.group(1) in b"\x000" else 5,
+                                        m.group(2)[0] * 2, m.group(3)[0] * 2))
+                    self.drawer_is_open = True
             self._lock.notify_all()
 
     def _preview(self, payload: bytes) -> None:
