@@ -38,7 +38,10 @@ class SerialDrawer:
     """A drawer with its own serial interface: writing `open_bytes` fires the solenoid."""
 
     def __init__(self, uri: str, open_bytes: bytes | None = None, timeout: float = 2.0):
-        self.target = parse_uri(uri, allowed=("serial",), params=("baudrate",))
+        try:
+            self.target = parse_uri(uri, allowed=("serial",), params=("baudrate",))
+        except DeviceError as e:
+            raise DrawerError(f"Configuration du tiroir : {e}", "config") from e
         self.open_bytes = open_bytes or drawer_pulse(2, 100, 500)
         self.timeout = timeout
         self.openings = 0
