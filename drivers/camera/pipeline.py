@@ -70,6 +70,9 @@ class CameraScanner:
         except Exception as exc:
             self._problem(f"image de la caméra illisible ({exc})")
             return []
+        if gray.size == 0:
+            self._problem("image de la caméra vide (0 pixel)")
+            return []
         problems: list[str] = []
         if isinstance(self.decoder, Chain):
             codes = self.decoder.first_pass(gray, problems)
