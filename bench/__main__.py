@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import catalogue, receipt_encode, report, scan, startup
+from . import camera, catalogue, receipt_encode, report, scan, startup
 
 
 def log(msg: str) -> None:
@@ -45,9 +45,16 @@ def main(argv=None) -> int:
     report.LABELS.update(receipt_encode.LABELS)
     figures |= receipt_encode.run(3 if args.quick else 7)
 
-    results = report.with_targets(figures)
+    log("caméra : images 1280×720 avec un EAN-13, pipeline contre appel brut du décodeur, un cœur")
+    cam = camera.run(3 if args.quick else 5)
+    report.LABELS.update(camera.labels(cam))
+    figures |= cam
+
+    results = camera.with_targets(report.with_targets(figures))
     sys.stderr.flush()
     report.print_table(results)
+    for line in camera.misses(results):
+        print(line)
     report.save(results)
     log(f"résultats : {report.RESULTS}")
     return 0  # the numbers are the point: a missed target is printed, not an error
