@@ -212,9 +212,10 @@ def barcode_raster(symbology: str, data: str, max_dots: int) -> bytes:
     barcode_command(symbology, data)  # refuses a wrong check digit: python-barcode would fix it
     name = {"EAN13": "ean13", "EAN8": "ean8", "CODE128": "code128"}[symbology]
     modules = "".join(python_barcode.get_barcode_class(name)(data).build())
-    quiet = 10
-    total = len(modules) + 2 * quiet
-    module = max(1, min(3, max_dots // total))
+    # the widest module that fits with a quiet zone of at least 5 modules each side (the paper's
+    # own margin adds to it), up to 10
+    module = max(1, min(3, max_dots // (len(modules) + 10)))
+    quiet = max(0, min(10, (max_dots // module - len(modules)) // 2))
     row = [False] * (quiet * module)
     for m in modules:
         row += [m == "1"] * module
