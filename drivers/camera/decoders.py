@@ -56,7 +56,6 @@ def decode_text(raw: bytes) -> str:
 
 # --------------------------------------------------------------------------------------------- zbar
 
-_ZBAR_CFG_ENABLE = 0
 _ZBAR_CFG_BINARY = 4  # zbar >= 0.23: "don't convert binary data to text" (pyzbar 0.1.9 lacks it)
 _ZBAR_QRCODE = 64
 _ZBAR_SQCODE = 80
