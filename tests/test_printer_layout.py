@@ -1,6 +1,5 @@
 """Layout guarantees of the encoder: no line wider than the profile, prices at the last column,
 double width wrapped by us at half the columns and ended by an explicit LF."""
-import re
 
 from commerce.receipt import Text, build_receipt, left_right
 from conftest_drivers import LONG_NAME, sample_ticket
