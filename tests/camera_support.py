@@ -1,9 +1,11 @@
 """Shared helpers for the camera tests (imported by name; not a pytest conftest)."""
 from pathlib import Path
 
+from shared_data import SHARED_DATA
+
 import numpy as np
 
-DATA = Path("/work/shared/data/barcodes")
+DATA = SHARED_DATA / "barcodes"
 ZBAR = DATA / "zbar-examples"
 FALSEPOS = DATA / "zxing-cpp-samples" / "falsepositives-1"
 CAFE = "Café 12,50 €"

@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from shared_data import SHARED_DATA
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from backoffice_fixtures import engine, sqlite_engine  # noqa: F401
 from commerce.catalogue import demo_vat, invented_price
 from commerce.gtin import check_digit
 
-SAMPLE = Path("/work/shared/data/catalogue/lifyzer-off-fr-sample.csv")
+SAMPLE = SHARED_DATA / "catalogue" / "lifyzer-off-fr-sample.csv"
 
 CSV = """barcode,name,price,vat_rate,category
 3292590049201,Croc citron,"2,50","5,5",Confiserie

@@ -1,9 +1,11 @@
 """The decoder on bytes we did not write: escpos-php output with a raster logo."""
 from pathlib import Path
 
+from shared_data import SHARED_DATA
+
 from drivers.escpos_decode import decode, decode_code128
 
-DATA = Path("/work/shared/data/escpos")
+DATA = SHARED_DATA / "escpos"
 
 
 def test_escpos_php_receipt_matches_esc2text():

@@ -22,7 +22,7 @@ import numpy as np
 from .decoders import make
 from .frames import IMAGE_SUFFIXES, load_gray
 
-DATA = Path(os.environ.get("COMPTOIR_BARCODE_DATA", "/work/shared/data/barcodes"))
+DATA = Path(os.environ.get("COMPTOIR_BARCODE_DATA", Path(__file__).resolve().parents[3] / "shared" / "data" / "barcodes"))
 CHAINS = (
     "pyzbar", "zbar", "zbar+inv+rot", "zxing", "zxing-fast", "zxing-fast+inv+rot",
     "zbar>zxing", "zxing>zbar", "zxing>zbar+inv+rot", "zbar>zxing+inv+rot", "zxing-fast>zbar+inv+rot",
