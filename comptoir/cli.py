@@ -12,6 +12,9 @@ def main(argv=None) -> int:
     if argv[:1] == ["scan-image"]:
         from drivers.scanner.scan_image import main as scan_image
         return scan_image(argv[1:])
+    if argv[:1] == ["devices"]:
+        from .devices_cli import main as devices_main
+        return devices_main(argv[1:])
     if argv[:2] == ["catalog", "import"]:
         from backoffice.catalog_import import main as catalog_import
         return catalog_import(argv[2:])
@@ -24,6 +27,8 @@ def main(argv=None) -> int:
     d.add_argument("--script", help="scénario à jouer à la place des ventes (une action par ligne)")
     d.add_argument("--port", type=int, default=8000, help="port du back-office")
     sub.add_parser("catalog", help="catalog import FICHIER.csv : importer un catalogue")
+    sub.add_parser("devices", help="devices list | print-test URI | open-drawer URI | listen URI")
+    sub.add_parser("scan-image", help="scan-image FICHIER… : décoder les codes-barres d'images")
     r = sub.add_parser("register", help="ouvrir la fenêtre de caisse")
     r.add_argument("--config", required=True)
     r.add_argument("--state")
