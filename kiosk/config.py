@@ -23,6 +23,8 @@ class KioskConfig:
     token: str = ""
     printer: dict = field(default_factory=lambda: {"backend": "sim", "out_dir": "var/receipts"})
     shop: dict = field(default_factory=dict)
+    scanner: dict = field(default_factory=dict)  # suffix, layout, dedupe_s, uri (serial/camera)
+    display: dict = field(default_factory=dict)  # uri of a pole display
     source: str = ""
 
 
@@ -42,7 +44,8 @@ def load(path: str | Path) -> KioskConfig:
         database=str(base / k.get("database", "kiosk.db")),
         backoffice_url=str(data.get("backoffice", {}).get("url", "http://127.0.0.1:8000")),
         token=os.environ.get(TOKEN_ENV, ""), printer=dict(data.get("printer", {"backend": "sim"})),
-        shop=dict(data.get("shop", {})), source=str(p))
+        shop=dict(data.get("shop", {})), scanner=dict(data.get("scanner", {})),
+        display=dict(data.get("display", {})), source=str(p))
     if "out_dir" in cfg.printer:  # relative paths are relative to the config file
         cfg.printer["out_dir"] = str(base / cfg.printer["out_dir"])
     return cfg

@@ -6,11 +6,11 @@ devices. A sale is stored before printing, so a printer fault never loses it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from commerce.catalogue import Product
 from commerce.errors import CommerceError
-from commerce.gtin import parse_gtin
+from commerce.gtin import lookup_keys, parse_entry
 from commerce.instore import DEFAULT_RULES, format_weight, parse_instore, price_for_weight
 from commerce.money import format_eur, parse_amount
 from commerce.receipt import ShopInfo, build_receipt
@@ -29,8 +29,11 @@ class RegisterService:
     instore_rules = DEFAULT_RULES  # in-store price/weight code rules (commerce.instore)
 
     def __init__(self, store: KioskStore, printer, register: str, cashier: str,
-                 shop: ShopInfo = ShopInfo(), on_sale: Optional[Callable[[ValidatedTicket], None]] = None):
+                 shop: ShopInfo = ShopInfo(), on_sale: Optional[Callable[[ValidatedTicket], None]] = None,
+                 displays: Sequence = ()):
         self.store = store
+        self.displays = list(displays)  # customer displays (pole and/or on screen)
+        self.display_fault: Optional[str] = None
         self.printer = printer
         self.register = register
         self.cashier = cashier
@@ -44,7 +47,7 @@ class RegisterService:
     def scan(self, code: str) -> Feedback:
         """A scanned or keyed-in barcode. Refused codes leave the ticket unchanged."""
         try:
-            gtin = parse_gtin(code)
+            gtin = parse_entry(code)  # a 7-digit entry is ambiguous: refused, never completed
             instore = parse_instore(gtin.code, self.instore_rules)
         except CommerceError as e:
             return Feedback(_capitalize(str(e)), "error")
@@ -60,6 +63,8 @@ class RegisterService:
                 product = replace(product, price=instore.price_cents)
             return self.add_product(product)
         product = self.store.product(gtin.gtin13)
+        for key in lookup_keys(code)[1:] if product is None else ():  # an 8-digit UPC-E read as EAN-8
+            product = product or self.store.product(key)
         if product is None:
             return Feedback(f"Code-barres {code} inconnu : ce produit n'est pas au catalogue", "error")
         return self.add_product(product)
@@ -69,6 +74,7 @@ class RegisterService:
             self.selected = self.ticket.add(product, qty)
         except CommerceError as e:
             return Feedback(_capitalize(str(e)), "error")
+        self._show_line(self.selected)
         return Feedback(f"{product.name} — {format_eur(product.price)}")
 
     def search(self, text: str) -> list[Product]:
@@ -88,6 +94,7 @@ class RegisterService:
         except CommerceError as e:
             return Feedback(_capitalize(str(e)), "error")
         line = self.ticket.lines[self.selected]
+        self._show_line(self.selected)
         return Feedback(f"{line.label} : quantité {line.qty}")
 
     def remove_line(self) -> Feedback:
@@ -98,9 +105,29 @@ class RegisterService:
         except CommerceError as e:
             return Feedback(_capitalize(str(e)), "error")
         self.selected = len(self.ticket.lines) - 1 if self.ticket.lines else None
+        self._display("show_total", self.ticket.total)
         return Feedback(f"Ligne supprimée : {line.label}")
 
+    # -- customer display --------------------------------------------------------------------
+    def _display(self, method: str, *args) -> None:
+        """Tell every customer display; a display fault is reported, never blocks the sale."""
+        self.display_fault = None
+        for display in self.displays:
+            try:
+                getattr(display, method)(*args)
+            except Exception as e:  # noqa: BLE001 (any device fault)
+                self.display_fault = f"Afficheur client : {e}"
+
+    def _show_line(self, index: int) -> None:
+        line = self.ticket.lines[index]
+        self._display("show_item", line.label, line.unit_price, line.qty)
+
     # -- payment -----------------------------------------------------------------------------
+    def start_payment(self) -> Feedback:
+        if not self.ticket.lines:
+            return Feedback("Ticket vide : scannez un article avant d'encaisser", "error")
+        self._display("show_total", self.ticket.due)
+        return Feedback("Tapez le montant donné puis Espèces, ou Carte")
     def pay_cash(self, typed: str) -> Feedback:
         """Cash given; an empty entry means the exact amount due."""
         try:
@@ -120,8 +147,13 @@ class RegisterService:
 
     def _after_payment(self) -> Feedback:
         if not self.ticket.is_paid:
+            self._display("show_total", self.ticket.due)
             return Feedback(f"Reste à payer : {format_eur(self.ticket.due)}")
         sale = self.store.record_sale(self.ticket, self.register, self.cashier)  # stored first
+        if sale.change:
+            self._display("show_change", sale.total, sale.change)
+        else:
+            self._display("thank_you", self.shop.footer)
         self.ticket, self.selected, self.last_sale = Ticket(), None, sale
         self.on_sale(sale)
         change = f" — rendu {format_eur(sale.change)}" if sale.change else ""

@@ -32,7 +32,9 @@ from kivy.uix.screenmanager import Screen  # noqa: E402
 from commerce.money import format_amount, format_eur  # noqa: E402
 from commerce.receipt import ShopInfo  # noqa: E402
 from drivers.printer import make_printer  # noqa: E402
+from drivers.scanner.dedupe import Deduper  # noqa: E402
 from drivers.scanner.wedge import WedgeDecoder  # noqa: E402
+from drivers.uri import DeviceError  # noqa: E402
 from sync.catalogue_pull import pull_catalogue  # noqa: E402
 from sync.pusher import PushError, Pusher  # noqa: E402
 
@@ -40,6 +42,7 @@ from ..config import KioskConfig  # noqa: E402
 from ..register_service import Feedback, RegisterService  # noqa: E402
 from ..store import KioskStore  # noqa: E402
 from . import keys  # noqa: E402
+from .customer_display import CustomerDisplayView, attach  # noqa: E402,F401 (kv uses the view)
 
 ABOUT = """[b]Comptoir[/b] — caisse pédagogique (CAP EPC, Bac Pro MCV). Version {version}.
 
@@ -52,6 +55,22 @@ Les prix et taux de TVA du catalogue de démonstration sont inventés.
 Raccourcis : F2 rechercher · chiffres puis F3 (ou *) quantité · Suppr supprimer la ligne ·
 flèches haut/bas : choisir la ligne · F5 encaisser · montant puis F6 espèces (Entrée aussi) · F7 carte ·
 F9 relancer l'impression · Échap retour · F1 à propos."""
+
+
+def _keep_text_input_on():
+    """Kivy's SDL window stops SDL text input when a field lets the keyboard go (a popup closes,
+    a button takes the focus): after that no character reaches Window.on_textinput and the scanner
+    goes deaf. The register reads every key at window level, so text input is switched back on."""
+    release = Window.release_keyboard
+
+    def release_keyboard(*args):
+        result = release(*args)
+        win = getattr(Window, "_win", None)
+        if win is not None and hasattr(win, "show_keyboard"):
+            win.show_keyboard(Window._system_keyboard, Window.softinput_mode, "text", False)
+        return result
+
+    Window.release_keyboard = release_keyboard
 
 
 class RootLayout(BoxLayout):
@@ -116,7 +135,12 @@ class RegisterApp(App):
         shop = ShopInfo(**config.shop) if config.shop else ShopInfo()
         self.service = RegisterService(self.store, self.printer, config.register, config.cashier, shop,
                                        on_sale=lambda t: self.pusher.kick())
-        self.wedge = WedgeDecoder()
+        sc = config.scanner
+        # A wedge scanner sends once per trigger pull; the short window only absorbs double reads.
+        dedupe = float(sc.get("dedupe_s", 0.3))
+        self.wedge = WedgeDecoder(suffix=sc.get("suffix", "enter"), layout=sc.get("layout", "none"),
+                                  dedupe=Deduper(dedupe) if dedupe > 0 else None)
+        self.external_scanner = None
         self.register, self.cashier = config.register, config.cashier
         self.events = 0  # state changes; the state file lets scripts and tests follow the window
         self.commands = 0  # command keys (Enter, F-keys…) fully handled
@@ -129,7 +153,10 @@ class RegisterApp(App):
     # -- lifecycle -----------------------------------------------------------------------------
     def build(self):
         root = Builder.load_file(str(Path(__file__).with_name("layout.kv")))
+        self.service.displays.append(attach(root.ids.sm.get_screen("vente").ids.customer_display))
+        self.service.displays[-1].welcome(self.service.shop.name)
         Window.bind(on_key_down=self._on_key_down, on_textinput=self._on_textinput)
+        _keep_text_input_on()
         Clock.schedule_interval(self._tick, 0.1)
         Clock.schedule_interval(lambda dt: self._refresh_sync(), 2.0)
         return root
@@ -140,11 +167,35 @@ class RegisterApp(App):
             signal.signal(sig, lambda *a: Clock.schedule_once(lambda dt: self.stop()))
         self._refresh()
         self.pusher.start()
+        self._open_devices()
         threading.Thread(target=self._pull_catalogue, name="catalogue", daemon=True).start()
         Clock.schedule_once(lambda dt: self._write_state(ready=True), 0)
 
     def on_stop(self):
         self.pusher.stop()
+        if self.external_scanner is not None:
+            self.external_scanner.stop()
+
+    def _open_devices(self):
+        """Optional devices of the TOML: a pole display, a serial scanner. A fault is shown, not fatal."""
+        try:
+            if self.cfg.display.get("uri"):
+                from drivers.display import open_display
+                self.service.displays.append(open_display(self.cfg.display["uri"]))
+            uri = self.cfg.scanner.get("uri")
+            if uri:
+                from drivers.scanner.serial import SerialScanner
+                self.external_scanner = SerialScanner(
+                    uri, on_scan=lambda code: Clock.schedule_once(lambda dt: self._external_scan(code)),
+                    on_error=lambda e: Clock.schedule_once(lambda dt: self._show(Feedback(str(e), "error"))))
+                self.external_scanner.start()
+        except DeviceError as e:
+            self._show(Feedback(f"Périphérique : {e}", "error"))
+
+    def _external_scan(self, code):
+        self._scan(code)
+        self.commands += 1  # a scan from a serial scanner is a command, like Enter after a burst
+        self._write_state()
 
     def _pull_catalogue(self):
         store = KioskStore(self.cfg.database)  # its own connection: this runs beside the UI thread
@@ -184,8 +235,10 @@ class RegisterApp(App):
         action = keys.ACTIONS.get(key)
         if action is None:
             return False
-        if action == "enter":
+        if action == "enter" or (action == "tab" and self.wedge.ends_scan("tab")):
             self._on_enter()
+        elif action == "tab":
+            return False
         elif action == "backspace":
             if self._field_focused():
                 self.wedge.backspace()
@@ -199,7 +252,10 @@ class RegisterApp(App):
 
     def _on_enter(self):
         focused = self._field_focused()
+        duplicates = self.wedge.duplicates
         entry = self.wedge.terminate(time.perf_counter())
+        if self.wedge.duplicates > duplicates:  # a double read of the same code: nothing to do
+            return
         if entry is not None and entry.kind == "scan":
             if focused:  # the burst went into the field too: take it back out
                 field = self.search_popup.ids.query
@@ -266,12 +322,11 @@ class RegisterApp(App):
         self._refresh()
 
     def go_payment(self):
-        if not self.service.ticket.lines:
-            self._show(Feedback("Ticket vide : scannez un article avant d'encaisser", "error"))
-            return
-        self.take_entry()
-        self.sm.current = "paiement"
-        self._show(Feedback("Tapez le montant donné puis Espèces, ou Carte"))
+        feedback = self.service.start_payment()
+        if feedback.level != "error":
+            self.take_entry()
+            self.sm.current = "paiement"
+        self._show(feedback)
 
     def go_sale(self):
         for popup in (self.search_popup, self.about_popup):
@@ -297,10 +352,12 @@ class RegisterApp(App):
 
     def _pay(self, pay):
         """Pay with the typed amount (straight from the sale screen too: F6 after typing 20)."""
-        if not self.service.ticket.lines:
-            self._show(Feedback("Ticket vide : scannez un article avant d'encaisser", "error"))
-            return
-        self.sm.current = "paiement"
+        if self.sm.current != "paiement":
+            start = self.service.start_payment()
+            if start.level == "error":
+                self._show(start)
+                return
+            self.sm.current = "paiement"
         feedback = pay(self.take_entry())
         if not self.service.ticket.lines:  # the sale went through: back to a new ticket
             self.sm.current = "vente"
@@ -378,6 +435,8 @@ class RegisterApp(App):
 
     # -- display ---------------------------------------------------------------------------------
     def _show(self, feedback: Feedback):
+        if self.service.display_fault and feedback.level != "error":
+            feedback = Feedback(f"{feedback.message}. {self.service.display_fault}", "error")
         self.message, self.level = feedback.message, feedback.level
         self._refresh()
 
@@ -425,7 +484,8 @@ class RegisterApp(App):
             "sync": getattr(self, "_sync", None), "search_open": self.search_popup is not None,
             "search_text": self.search_popup.ids.query.text if self.search_popup else None,
             "search_results": [p.gtin13 for p in self._search[1]] if self.search_popup else None,
-            "pending_print": self.service.print_pending, "fps": round(Clock.get_rfps(), 1),
+            "pending_print": self.service.print_pending,
+            "customer_display": list(self.service.displays[0].lines) if self.service.displays else None, "fps": round(Clock.get_rfps(), 1),
         }
         tmp = self.state_path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:

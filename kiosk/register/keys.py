@@ -2,7 +2,8 @@
 
 ACTIONS = {
     13: "enter", 271: "enter",      # Entrée (and keypad Enter): end of a scan or of an entry
-    8: "backspace",                 # ← erase the last typed character
+    8: "backspace",
+    9: "tab",                       # Tab: end of a scan when the scanner's suffix is Tab                 # ← erase the last typed character
     282: "open_about",              # F1
     283: "open_search",             # F2
     284: "do_quantity",             # F3 (also '*'): typed number = quantity of the selected line
