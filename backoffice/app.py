@@ -139,6 +139,8 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as e:
             return _detail(422, f"corps : JSON illisible ({e})")
+        except RecursionError:  # a hostile nesting: refuse it like any unreadable body
+            return _detail(422, "corps : JSON trop imbriqué")
         try:
             ack = await run_in_threadpool(ingest_batch, engine, dev.code, body)
         except WireError as e:

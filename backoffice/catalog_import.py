@@ -19,11 +19,12 @@ from typing import Callable, Optional
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from commerce.catalogue import Product, RowError, check_header, parse_rows
 from commerce.errors import CommerceError
 
-from .db import create_all, is_postgresql, make_engine, product
+from .db import create_all, database_url, is_postgresql, make_engine, product
 
 BATCH = 1000
 Progress = Callable[[int, int], None]
@@ -42,8 +43,10 @@ class ImportReport:
     updated: int = 0
 
     def summary(self) -> str:
-        return (f"{self.kept} produits gardés, {len(self.refused)} lignes refusées "
-                f"({self.unchanged} inchangés)")
+        def n(count: int, word: str) -> str:  # French plural: 0 and 1 take the singular
+            return f"{count} {word}" if count <= 1 else f"{count} {word.replace(' ', 's ')}s"
+        return (f"{n(self.kept, 'produit gardé')}, {n(len(self.refused), 'ligne refusée')} "
+                f"({n(self.unchanged, 'inchangé')})")
 
 
 def read_catalogue(path: str | Path) -> tuple[list[Product], list[RowError]]:
@@ -74,8 +77,8 @@ def read_catalogue(path: str | Path) -> tuple[list[Product], list[RowError]]:
     refused: list[RowError] = []
     first_line_of: dict[str, int] = {}
     try:
-        # parse_rows yields one item per row, numbered from 2 (header = line 1): same numbering.
-        for line, item in enumerate(parse_rows(reader), start=2):
+        for item in parse_rows(reader):
+            line = reader.line_num  # the line the row ends on (blank lines counted)
             if isinstance(item, RowError):
                 refused.append(item)
                 continue
@@ -150,14 +153,22 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="base de données (sinon $COMPTOIR_DATABASE_URL, sinon var/backoffice.db)")
     ns = parser.parse_args(args)
 
-    engine = make_engine(ns.database_url)
-    create_all(engine)
+    try:
+        engine = make_engine(ns.database_url)
+        create_all(engine)
+    except (SQLAlchemyError, ValueError) as e:  # bad URL, server down, no rights
+        print(f"Erreur : base de données {ns.database_url or database_url()} inaccessible : "
+              f"{str(getattr(e, 'orig', None) or e).splitlines()[0]}", file=sys.stderr)
+        return 2
     shown = [False]
 
     def progress(done: int, total: int) -> None:
         if total >= 5 * BATCH:
             shown[0] = True
-            print(f"\rImport… {done}/{total} lignes", end="", file=sys.stderr, flush=True)
+            if sys.stderr.isatty():  # one line updated in place
+                print(f"\rImport… {done}/{total} lignes", end="", file=sys.stderr, flush=True)
+            else:  # a log file gets one line per step
+                print(f"Import… {done}/{total} lignes", file=sys.stderr, flush=True)
 
     try:
         report = import_catalogue(engine, ns.file, progress)

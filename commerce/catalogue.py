@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 
 from .errors import CommerceError
 from .gtin import parse_gtin
-from .money import parse_amount
+from .money import MAX_AMOUNT, format_eur, parse_amount
 from .vat import check_rate, parse_rate
 
 IMPORT_COLUMNS = ("barcode", "name", "price", "vat_rate")  # optional 5th: category
@@ -49,6 +49,8 @@ def product_from_row(row: dict) -> Product:
     price = parse_amount(row.get("price") or "", "prix")
     if price <= 0:
         raise CommerceError(f"prix « {row.get('price')} » refusé : il doit être positif")
+    if price > MAX_AMOUNT:
+        raise CommerceError(f"prix « {row.get('price')} » refusé : au plus {format_eur(MAX_AMOUNT)}")
     vat_bp = parse_rate(row.get("vat_rate") or "")
     category = " ".join((row.get("category") or "").split())
     return Product(gtin.gtin13, name, price, vat_bp, category)
@@ -65,8 +67,13 @@ def check_header(fieldnames: Iterable[str] | None) -> None:
 
 
 def parse_rows(rows: Iterable[dict]) -> Iterator[Product | RowError]:
-    """Rows of a csv.DictReader -> a Product or a RowError per row, with line numbers."""
-    for line, row in enumerate(rows, start=2):
+    """Rows of a csv.DictReader -> a Product or a RowError per row, with line numbers.
+
+    A csv reader's own line count is used when it has one (blank lines are skipped by DictReader
+    but still lines of the file); otherwise rows are numbered from 2 (the header is line 1).
+    """
+    for count, row in enumerate(rows, start=2):
+        line = getattr(rows, "line_num", count)
         if None in row:  # more fields than the header
             yield RowError(line, str(row.get("barcode", "")), "trop de colonnes")
             continue

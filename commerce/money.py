@@ -5,6 +5,12 @@ import re
 
 from .errors import CommerceError
 
+# The largest amount the shop handles: a price, a ticket total or a payment (100 000,00 €).
+# Beyond it, an amount is a typing slip; the sync format refuses it too.
+MAX_AMOUNT = 10_000_000
+# Cash handed over may exceed what is due by less than this (a 500 € note): more is a typing slip.
+MAX_CASH_OVER_DUE = 50_000
+
 _AMOUNT = re.compile(r"^(-?)(\d{1,9})(?:[.,](\d{1,2}))?$")
 
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 from .catalogue import Product
 from .errors import CommerceError
-from .money import format_eur
+from .money import MAX_AMOUNT, MAX_CASH_OVER_DUE, format_eur
 from .vat import VatRow, breakdown
 
 MAX_QTY = 999
@@ -87,8 +87,16 @@ class Ticket(_Amounts):
         if last and last.gtin13 == product.gtin13 and last.unit_price == product.price:
             self.set_qty(len(self.lines) - 1, last.qty + qty)
             return len(self.lines) - 1
-        self.lines.append(Line(product.gtin13, product.name, qty, product.price, product.vat_bp))
+        line = Line(product.gtin13, product.name, qty, product.price, product.vat_bp)
+        self._check_total(self.total + line.total)
+        self.lines.append(line)
         return len(self.lines) - 1
+
+    @staticmethod
+    def _check_total(total: int) -> None:
+        if total > MAX_AMOUNT:
+            raise CommerceError(f"total de {format_eur(total)} refusé : un ticket ne dépasse pas "
+                                f"{format_eur(MAX_AMOUNT)} (vérifiez les quantités)")
 
     def _check_index(self, index: int):
         if not 0 <= index < len(self.lines):
@@ -99,7 +107,9 @@ class Ticket(_Amounts):
         self._check_index(index)
         check_qty(qty)
         line = self.lines[index]
-        self.lines[index] = Line(line.gtin13, line.label, qty, line.unit_price, line.vat_bp)
+        new = Line(line.gtin13, line.label, qty, line.unit_price, line.vat_bp)
+        self._check_total(self.total - line.total + new.total)
+        self.lines[index] = new
 
     def remove(self, index: int) -> Line:
         self._check_editable()
@@ -126,6 +136,10 @@ class Ticket(_Amounts):
         self._check_payable()
         if given <= 0:
             raise CommerceError(f"montant donné {format_eur(given)} refusé : il doit être positif")
+        if given - self.due >= MAX_CASH_OVER_DUE:
+            raise CommerceError(f"montant donné {format_eur(given)} refusé : il dépasse de plus de "
+                                f"{format_eur(MAX_CASH_OVER_DUE)} le reste à payer ({format_eur(self.due)}) ; "
+                                "vérifiez la saisie")
         payment = Payment("cash", min(given, self.due), given)
         self.payments.append(payment)
         return payment

@@ -32,6 +32,12 @@ def main(argv=None) -> int:
     r = sub.add_parser("register", help="ouvrir la fenêtre de caisse")
     r.add_argument("--config", required=True)
     r.add_argument("--state")
+    k = sub.add_parser("kiosk", help="kiosk add CODE --register N : déclarer une caisse, donne son jeton")
+    k.add_argument("action", choices=["add"])
+    k.add_argument("code", help="nom de l'appareil, par exemple caisse-2")
+    k.add_argument("--register", required=True, help="numéro de caisse, par exemple 2")
+    k.add_argument("--name", default="")
+    k.add_argument("--database-url")
     b = sub.add_parser("backoffice", help="lancer le back-office")
     b.add_argument("--host", default="127.0.0.1")
     b.add_argument("--port", type=int, default=8000)
@@ -56,11 +62,34 @@ def main(argv=None) -> int:
     if args.command == "register":
         from kiosk.register.__main__ import main as register_main
         return register_main(["--config", args.config] + (["--state", args.state] if args.state else []))
+    if args.command == "kiosk":
+        return add_kiosk(args.code, args.register, args.name, args.database_url)
     if args.command == "backoffice":
         from backoffice.app import serve
         serve(args.host, args.port, args.database_url)
         return 0
     return 2
+
+
+def add_kiosk(code: str, register: str, name: str, database_url) -> int:
+    """Declare a kiosk in the back office and print its token (shown once: only its hash is kept)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from backoffice.db import create_all, make_engine
+    from backoffice.devices import register_device
+    try:
+        engine = make_engine(database_url)
+        create_all(engine)
+        token = register_device(engine, code, register, name or f"Caisse {register}")
+    except (SQLAlchemyError, ValueError) as e:
+        print(f"comptoir kiosk : base de données inaccessible : {str(getattr(e, 'orig', None) or e).splitlines()[0]}",
+              file=sys.stderr)
+        return 2
+    print(f"Caisse {register} ({code}) déclarée. Son jeton (gardez-le, il n'est affiché qu'une fois) :")
+    print(token)
+    print(f'Sur la caisse : export COMPTOIR_KIOSK_TOKEN={token}  et, dans son TOML : '
+          f'[kiosk] device = "{code}", register = "{register}"')
+    return 0
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from commerce.gtin import parse_gtin
 from commerce.errors import CommerceError
+from sync.wire import WireError
 
 from .register_driver import DriverError, RegisterDriver, parse_script_line, play_action
 from .xsession import Keyboard, VirtualScreen, XError
@@ -199,11 +200,17 @@ def backoffice_figures(url: str) -> dict:
 
 
 def wait_synced(driver: RegisterDriver, timeout: float = 60.0) -> None:
-    driver.wait(lambda s: (s.get("sync") or {}).get("waiting") == 0 and (s.get("sync") or {}).get("sent", 0) > 0,
+    """Wait until every ticket of the register has been acknowledged by the back office."""
+    tickets = driver.state().get("tickets", 0)
+    if tickets == 0:
+        return
+    driver.wait(lambda s: (s.get("sync") or {}).get("waiting") == 0 and (s.get("sync") or {}).get("sent", 0) >= tickets,
                 timeout, "l'envoi des tickets au back-office")
 
 
 def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
+    if (out / "backoffice.db").exists():
+        log(f"{out} contient déjà une boutique de démonstration : elle est remplacée")
     if out.exists():
         for sub in ("receipts", "kiosk-1.db", "kiosk-1.db-wal", "kiosk-1.db-shm", "backoffice.db",
                     "backoffice.db-wal", "backoffice.db-shm", "state.json"):
@@ -237,7 +244,7 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
                    "note": "Démonstration : prix inventés ; données produits Open Food Facts (ODbL) ; MODE FORMATION"}
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return 0 if summary["match"] else 1
-    except (DriverError, XError, RuntimeError) as e:
+    except (DriverError, XError, RuntimeError, WireError) as e:
         print(f"comptoir demo : {e}", file=sys.stderr)
         return 1
     finally:

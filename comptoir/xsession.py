@@ -62,7 +62,7 @@ class Keyboard:
                 time.sleep(0.2)
 
     def type(self, text: str, delay_ms: int = 1) -> None:
-        self._run("type", "--delay", str(delay_ms), text)
+        self._run("type", "--delay", str(delay_ms), "--", text)  # "--": text may start with "-"
 
     def key(self, *keysyms: str) -> None:
         self._run("key", "--delay", "20", *keysyms)

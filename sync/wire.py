@@ -7,17 +7,18 @@ The acknowledgement: {"accepted": [seq...], "duplicates": [seq...], "last_seq": 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from commerce.errors import CommerceError
+from commerce.money import MAX_AMOUNT, MAX_CASH_OVER_DUE
 from commerce.ticket import PAYMENT_METHODS, Line, Payment, ValidatedTicket
 from commerce.gtin import parse_gtin
 from commerce.vat import check_rate
 
 VERSION = 1
+EARLIEST = datetime(2020, 1, 1)  # no Comptoir ticket is older
 MAX_RECORDS = 500
 MAX_LINES = 1000
-MAX_AMOUNT = 10_000_000  # 100 000,00 € per line or payment: beyond is a typo or an attack
 
 
 class WireError(ValueError):
@@ -59,6 +60,12 @@ def ticket_from_wire(d: dict, path: str = "payload") -> ValidatedTicket:
         created = datetime.fromisoformat(_get(d, "created_at", str, path, maxlen=40))
     except ValueError:
         raise WireError(f"{path}.created_at : date ISO 8601 attendue") from None
+    naive = created.replace(tzinfo=None)
+    if not EARLIEST <= naive <= datetime.now() + timedelta(days=1):
+        raise WireError(f"{path}.created_at : date {d['created_at']} invraisemblable "
+                        "(horloge de la caisse à vérifier)")
+    if d.get("training") is not True:
+        raise WireError(f"{path}.training : tout ticket de Comptoir est un ticket de formation (true attendu)")
     lines_raw = _get(d, "lines", list, path)
     if not 1 <= len(lines_raw) <= MAX_LINES:
         raise WireError(f"{path}.lines : entre 1 et {MAX_LINES} lignes attendues")
@@ -83,7 +90,7 @@ def ticket_from_wire(d: dict, path: str = "payload") -> ValidatedTicket:
         if method not in PAYMENT_METHODS:
             raise WireError(f"{p}.method : moyen de paiement « {method:.20} » inconnu")
         payments.append(Payment(method, _get(pay, "amount", int, p, lo=1, hi=MAX_AMOUNT),
-                                _get(pay, "given", int, p, lo=0, hi=MAX_AMOUNT)))
+                                _get(pay, "given", int, p, lo=0, hi=MAX_AMOUNT + MAX_CASH_OVER_DUE)))
     t = ValidatedTicket(
         id=_get(d, "id", str, path, maxlen=64), register=_get(d, "register", str, path, maxlen=32),
         number=_get(d, "number", int, path, lo=1, hi=10**12), cashier=_get(d, "cashier", str, path, maxlen=80),

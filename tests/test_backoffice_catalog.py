@@ -133,7 +133,7 @@ def test_cli_output_and_exit_codes(tmp_path, capsys):
     assert main([str(path), "--database-url", db]) == 0
     out, err = capsys.readouterr()
     assert out.splitlines() == [f"ligne {n} : {reason}" for n, reason in EXPECTED_REFUSED] + [
-        "5 produits gardés, 5 lignes refusées (0 inchangés)"]
+        "5 produits gardés, 5 lignes refusées (0 inchangé)"]
     assert err == ""  # short file: no progress
     assert main(["catalog", "import", str(path), "--database-url", db]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "5 produits gardés, 5 lignes refusées (5 inchangés)"
@@ -165,7 +165,7 @@ def test_cli_progress_on_long_file(tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'long.db'}"
     assert main([str(path), "--database-url", db]) == 0
     out, err = capsys.readouterr()
-    assert out.strip() == "12000 produits gardés, 0 lignes refusées (0 inchangés)"
+    assert out.strip() == "12000 produits gardés, 0 ligne refusée (0 inchangé)"
     assert "Import… 1000/12000 lignes" in err and "Import… 12000/12000 lignes" in err
     eng = make_engine(db)
     assert len(stored(eng)) == 12_000

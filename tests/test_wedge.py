@@ -118,3 +118,24 @@ def test_two_scans_in_a_row():
     assert d.terminate(last + 0.001) == Entry("scan", CODE)
     last = feed_burst(d, "96385074", last + 0.05)
     assert d.terminate(last + 0.001) == Entry("scan", "96385074")
+
+
+def test_a_burst_split_by_a_stalled_frame_is_still_one_scan():
+    """A busy machine stalls a frame for 0.4 s in the middle of a scanner burst."""
+    d = WedgeDecoder()
+    for ch in CODE[:8]:
+        d.feed(ch, 1.0)  # one frame's pile
+    for ch in CODE[8:]:
+        d.feed(ch, 1.4)  # the next frame, 0.4 s later
+    assert d.terminate(1.45) == Entry("scan", CODE)
+
+
+def test_a_person_typing_fast_on_a_slow_machine_is_not_a_scan():
+    """Frames of 0.3 s pile up a typist's keys by threes: the average speed tells them apart."""
+    d = WedgeDecoder()
+    t = 1.0
+    for k in range(0, 9, 3):
+        for ch in "123456789"[k:k + 3]:
+            d.feed(ch, t)
+        t += 0.3
+    assert d.terminate(t) == Entry("typed", "123456789")

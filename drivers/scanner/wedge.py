@@ -7,8 +7,11 @@ Arrival times are those of the UI's event loop, which hands keys over a frame at
 sending a key every 1 ms shows up as a few groups of keys with the same time, one frame apart (10 to
 150 ms with software OpenGL). So two keys belong to one burst when they came close together
 (FAST_GAP, quicker than anyone types), or when the later one arrived with others in the same frame
-(keys piling up between frames) and the gap is at most MAX_GAP. A slow frame can pile up two or three
-keys of a fast typist too, so the whole burst must also average a scanner's speed (MAX_AVG_GAP).
+(keys piling up between frames) and the gap is at most STALL (a busy machine can stall a frame for
+half a second: a scan must not be cut in two then). A slow frame can pile up two or three keys of a
+fast typist too, so the burst's gaps must also average a scanner's speed (MAX_AVG_GAP), leaving out
+the longest gap (one stall). Misreading fast typing as a scan is harmless at the till (both look the
+code up); cutting a real scan in two is not.
 
 Per scanner (all optional, the defaults keep the plain behaviour):
 - `suffix`: the key the scanner sends after a code, "enter" or "tab" (`ends_scan(key)` tells the UI
@@ -28,7 +31,7 @@ from .layout import NONE, check_mode, fix_layout
 
 SAME_FRAME_S = 0.003  # keys handed over in one frame
 FAST_GAP_S = 0.05  # nobody types two keys this close, again and again
-MAX_GAP_S = 0.2  # a longer silence always ends a burst (a slow frame is shorter than this)
+STALL_S = 0.6  # a longer silence always ends a burst (a stalled frame is shorter than this)
 MAX_AVG_GAP_S = 0.04  # average gap between the keys of a burst: people type at 80 ms per key and more
 PILE_UP = 3  # keys arriving in one frame that only a machine sends
 MIN_BURST_LEN = 4
@@ -67,19 +70,33 @@ class WedgeDecoder:
             n += 1
         return n
 
+    def _group_size_before(self, i: int) -> int:
+        """Keys that arrived in the same frame as key i - 1 (the group just before key i)."""
+        t = self._times
+        n = 0
+        while i - 1 - n >= 0 and t[i - 1 - n] is not None and t[i - 1] - t[i - 1 - n] <= SAME_FRAME_S:
+            n += 1
+        return n
+
     def _burst(self, t_end: float) -> str:
         """The trailing burst of keys if its last key came just before t_end, else ''."""
         t = self._times
-        if not t or t[-1] is None or t_end - t[-1] > MAX_GAP_S:
+        if not t or t[-1] is None or t_end - t[-1] > STALL_S:
             return ""
         i = len(t) - 1
         while i > 0 and t[i - 1] is not None:
             gap = t[i] - t[i - 1]
-            if not (gap <= FAST_GAP_S or (gap <= MAX_GAP_S and self._group_size(i) >= PILE_UP)):
+            # Across a stall, both sides must be piles of keys: a lone key typed by hand just
+            # before a scan (a quantity, say) stays out of it.
+            piled = self._group_size(i) >= PILE_UP and self._group_size_before(i) >= 2
+            if not (gap <= FAST_GAP_S or (gap <= STALL_S and piled)):
                 break
             i -= 1
         burst = self.buffer[i:]
-        if len(burst) < self.min_len or (t[-1] - t[i]) / (len(burst) - 1) > MAX_AVG_GAP_S:
+        if len(burst) < self.min_len:
+            return ""
+        gaps = sorted(b - a for a, b in zip(t[i:], t[i + 1:]))[:-1]  # the longest may be a stall
+        if gaps and sum(gaps) / len(gaps) > MAX_AVG_GAP_S:
             return ""
         return burst
 
