@@ -33,6 +33,7 @@ class RegisterService:
                  displays: Sequence = ()):
         self.store = store
         self.displays = list(displays)  # customer displays (pole and/or on screen)
+        self.drawer = printer  # the printer opens the drawer, unless it has its own interface
         self.display_fault: Optional[str] = None
         self.printer = printer
         self.register = register
@@ -180,7 +181,7 @@ class RegisterService:
 
     def _open_drawer(self) -> Optional[str]:
         try:
-            self.printer.open_drawer()
+            self.drawer.open_drawer()
         except Exception as e:
             return f"Tiroir non ouvert ({e})"
         return None

@@ -70,7 +70,7 @@ class _Served(Pty):
     def __init__(self):
         super().__init__()
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a wait_until predicate may read `lines`
         self._changed = threading.Condition(self._lock)
         self.received = bytearray()  # every byte the driver sent, in order
         self._thread = threading.Thread(target=self._run, name=f"sim-{self.port}", daemon=True)

@@ -179,6 +179,9 @@ class RegisterApp(App):
     def _open_devices(self):
         """Optional devices of the TOML: a pole display, a serial scanner. A fault is shown, not fatal."""
         try:
+            if self.cfg.drawer:
+                from drivers.drawer import make_drawer
+                self.service.drawer = make_drawer(self.cfg.drawer)
             if self.cfg.display.get("uri"):
                 from drivers.display import open_display
                 self.service.displays.append(open_display(self.cfg.display["uri"]))

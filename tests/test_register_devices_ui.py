@@ -1,0 +1,54 @@
+"""The register window with real serial devices on pseudo-terminals: a serial scanner, a pole
+display and a standalone drawer, configured in its TOML like a school would."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from drivers.sim.serial_devices import Pty, SimPoleDisplay, SimScanner
+
+from ui_support import Register, demo_products, screen  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.ui
+PRODUCTS = {p.gtin13: p for p in demo_products()}
+CROC, YOP = "3292590049201", "3292590050603"
+
+
+@pytest.fixture(scope="module")
+def rig(screen, tmp_path_factory):  # noqa: F811
+    scanner, pole, drawer = SimScanner("CR"), SimPoleDisplay(), Pty()
+    extra = (f'[scanner]\nuri = "serial://{scanner.port}?terminator=CR"\n'
+             f'[display]\nuri = "serial://{pole.port}"\n'
+             f'[drawer]\nuri = "serial://{drawer.port}"\nopen_bytes = "1b 70 01 19 fa"\n')
+    reg = Register(tmp_path_factory.mktemp("register-devices"), screen, printer_extra=extra)
+    yield reg, scanner, pole, drawer
+    reg.close()
+    for dev in (scanner, pole, drawer):
+        dev.close()
+
+
+def test_serial_scans_display_and_drawer(rig):
+    reg, scanner, pole, drawer = rig
+    d = reg.driver
+    st = d.state()
+    assert st["level"] == "info", st["message"]  # every device opened
+    before = st["commands"]
+    scanner.scan(CROC)
+    st = d.wait(lambda s: s["commands"] > before and s["lines"], 10, "le scan série")
+    assert [(l["gtin"], l["qty"]) for l in st["lines"]] == [(CROC, 1)]
+    assert pole.wait_until(lambda: pole.lines == ("Croc citron         ", "            3,59 EUR"))
+    time.sleep(0.4)
+    before = d.state()["commands"]
+    scanner.scan(YOP)
+    d.wait(lambda s: s["commands"] > before, 10, "le second scan")
+    total = d.state()["total"]
+    st = d.pay_cash("50.00")
+    assert st["last_ticket"]["total"] == total
+    change = 5000 - total
+    assert pole.wait_until(lambda: "Rendu" in pole.lines[1] and f"{change // 100},{change % 100:02d}" in pole.lines[1])
+    got = b""
+    deadline = time.monotonic() + 5
+    while b"\x1bp\x01\x19\xfa" not in got and time.monotonic() < deadline:
+        got += drawer.read(0.1)
+    assert got == b"\x1bp\x01\x19\xfa"  # the configured pulse, once, on the drawer's own port
