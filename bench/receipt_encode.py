@@ -16,7 +16,7 @@ from commerce.ticket import Ticket
 from drivers.printer.escpos_encode import encode_job
 from drivers.printer.profiles import get_profile
 
-TARGET = (2.0, "encodage d'un ticket de 100 lignes / Dummy python-escpos, texte brut")
+TARGETS = {"receipt_encode_ratio": ("≤", 2.0, "encodage d'un ticket de 100 lignes / Dummy python-escpos, texte brut")}
 LABELS = {"receipt_encode_us": "µs, médiane", "escpos_dummy_text_us": "µs, médiane (référence)",
           "receipt_encode_lines": "lignes de texte", "receipt_encode_bytes": "octets ESC/POS"}
 LINES = 100
