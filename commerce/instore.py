@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional
 
 from .errors import CommerceError
-from .gtin import check_digit, parse_gtin
+from .gtin import Gtin, check_digit, parse_gtin
 from .money import format_amount, round_half_up
 
 RCN_PREFIXES = ("02",) + tuple(str(p) for p in range(20, 30))
@@ -170,13 +170,13 @@ def rule_for(code13: str, rules: Iterable[InStoreRule]) -> Optional[InStoreRule]
     return next((r for r in rules if code13.startswith(r.prefix)), None)
 
 
-def parse_instore(code: str, rules: Iterable[InStoreRule] = DEFAULT_RULES) -> Optional[InStoreCode]:
+def parse_instore(code: "str | Gtin", rules: Iterable[InStoreRule] = DEFAULT_RULES) -> Optional[InStoreCode]:
     """A scanned code -> InStoreCode, or None when no rule covers it (an ordinary product code).
 
     Raises CommerceError (French) for a wrong EAN check digit, a wrong internal price check digit,
     or a zero price or weight. Pure: no lookup, no rounding.
     """
-    gtin = parse_gtin(code)
+    gtin = code if isinstance(code, Gtin) else parse_gtin(code)  # parsed once per scan
     if gtin.kind not in ("EAN13", "UPCA"):
         return None
     key = gtin.gtin13

@@ -21,10 +21,10 @@ class Line:
     qty: int
     unit_price: int  # cents TTC
     vat_bp: int
+    total: int = field(init=False, compare=False)  # computed once: totals are summed on every scan
 
-    @property
-    def total(self) -> int:
-        return self.unit_price * self.qty
+    def __post_init__(self):
+        object.__setattr__(self, "total", self.unit_price * self.qty)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ class RegisterService:
         """A scanned or keyed-in barcode. Refused codes leave the ticket unchanged."""
         try:
             gtin = parse_entry(code)  # a 7-digit entry is ambiguous: refused, never completed
-            instore = parse_instore(gtin.code, self.instore_rules)
+            instore = parse_instore(gtin, self.instore_rules)
         except CommerceError as e:
             return Feedback(_capitalize(str(e)), "error")
         if instore is not None:  # price or weight in the code: the item is found by its item part
