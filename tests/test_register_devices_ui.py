@@ -52,3 +52,24 @@ def test_serial_scans_display_and_drawer(rig):
     while b"\x1bp\x01\x19\xfa" not in got and time.monotonic() < deadline:
         got += drawer.read(0.1)
     assert got == b"\x1bp\x01\x19\xfa"  # the configured pulse, once, on the drawer's own port
+
+
+def test_camera_scanner_from_a_video_file(screen, tmp_path):  # noqa: F811
+    """camera:///video.mp4: a code shown, taken away and shown again rings up two items."""
+    import cv2
+
+    from drivers.camera.synth import ean13_frame
+
+    on, off = ean13_frame(CROC, size=(640, 480), seed=3), ean13_frame(None, size=(640, 480), seed=3)
+    video = tmp_path / "douchette.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30, (640, 480), False)
+    for frame in [off] * 5 + [on] * 30 + [off] * 30 + [on] * 30 + [off] * 5:
+        writer.write(frame)
+    writer.release()
+    reg = Register(tmp_path, screen, printer_extra=f'[scanner]\nuri = "camera://{video}"\n')
+    try:
+        st = reg.driver.wait(lambda s: s["lines"] and s["lines"][0]["qty"] == 2, 30, "les deux lectures caméra")
+        assert [(l["gtin"], l["qty"]) for l in st["lines"]] == [(CROC, 2)]
+        assert st["total"] == 2 * PRODUCTS[CROC].price
+    finally:
+        reg.close()

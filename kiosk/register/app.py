@@ -168,6 +168,7 @@ class RegisterApp(App):
         self._refresh()
         self.pusher.start()
         self._open_devices()
+        self._watch_drawer()
         threading.Thread(target=self._pull_catalogue, name="catalogue", daemon=True).start()
         Clock.schedule_once(lambda dt: self._write_state(ready=True), 0)
 
@@ -179,14 +180,16 @@ class RegisterApp(App):
     def _open_devices(self):
         """Optional devices of the TOML: a pole display, a serial scanner. A fault is shown, not fatal."""
         try:
-            if self.cfg.drawer:
+            if self.cfg.drawer.get("uri"):
                 from drivers.drawer import make_drawer
                 self.service.drawer = make_drawer(self.cfg.drawer)
             if self.cfg.display.get("uri"):
                 from drivers.display import open_display
                 self.service.displays.append(open_display(self.cfg.display["uri"]))
             uri = self.cfg.scanner.get("uri")
-            if uri:
+            if uri and uri.startswith("camera://"):
+                self._start_camera(uri)
+            elif uri:
                 from drivers.scanner.serial import SerialScanner
                 self.external_scanner = SerialScanner(
                     uri, on_scan=lambda code: Clock.schedule_once(lambda dt: self._external_scan(code)),
@@ -194,6 +197,40 @@ class RegisterApp(App):
                 self.external_scanner.start()
         except DeviceError as e:
             self._show(Feedback(f"Périphérique : {e}", "error"))
+
+    def _start_camera(self, uri):
+        """A camera (or a video file) as the scanner: frames decoded on a thread, one event per code."""
+        from drivers.camera.frames import open_frames
+        from drivers.camera.pipeline import CameraScanner
+
+        frames = open_frames(uri)  # a bad address raises DeviceError now, shown to the user
+        stop = threading.Event()
+
+        def run():
+            for event in CameraScanner().scan(frames):
+                if stop.is_set():
+                    break
+                Clock.schedule_once(lambda dt, code=event.data: self._external_scan(code))
+
+        threading.Thread(target=run, name="camera", daemon=True).start()
+        self.external_scanner = type("CameraThread", (), {"stop": staticmethod(stop.set)})()
+
+    def _watch_drawer(self):
+        """Where the printer reports the drawer sensor, warn when the drawer stays open."""
+        if getattr(self.printer, "target", None) is None or self.printer.target.scheme not in ("tcp", "serial", "usb"):
+            return  # simulators and write-only links have no sensor to read
+        from drivers.drawer import DrawerWatch
+
+        watch = DrawerWatch(self.printer.drawer_open, float(self.cfg.drawer.get("open_warning_s", 60)))
+
+        def run():
+            while True:
+                warning = watch.poll()
+                if warning:
+                    Clock.schedule_once(lambda dt, w=warning: self._show(Feedback(w, "error")))
+                time.sleep(2)
+
+        threading.Thread(target=run, name="drawer-watch", daemon=True).start()
 
     def _external_scan(self, code):
         self._scan(code)
