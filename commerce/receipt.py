@@ -56,6 +56,29 @@ def left_right(left: str, right: str, width: int) -> list[str]:
     return lines
 
 
+def plural(n: int, word: str) -> str:
+    """French: 0 and 1 take the singular."""
+    return f"{n} {word}" if n <= 1 else f"{n} {word}s"
+
+
+def vat_table(rows, w: int) -> list:
+    """Rate, HT, TVA, TTC in four columns ending at the last column; one block per rate when the
+    amounts are too wide for the paper (never two amounts run together)."""
+    cells = [[rate_label(r.rate_bp)] + [format_amount(v) for v in (r.ht, r.tva, r.ttc)] for r in rows]
+    amount_w = max([len(c) + 1 for row in cells for c in row[1:]] + [8])
+    label_w = w - 3 * amount_w
+    if label_w >= 6:
+        lines = ["TVA".ljust(label_w) + "".join(h.rjust(amount_w) for h in ("HT", "TVA", "TTC"))]
+        lines += [row[0].ljust(label_w) + "".join(c.rjust(amount_w) for c in row[1:]) for row in cells]
+        return [Text(line) for line in lines]
+    out = []
+    for row in cells:
+        out.append(Text(f"TVA {row[0]}"))
+        for name, amount in zip(("  HT", "  TVA", "  TTC"), row[1:]):
+            out += [Text(s) for s in left_right(name, amount, w)]
+    return out
+
+
 def ticket_barcode_data(register: str, number: int) -> str:
     """Digits only (Code 128 set C, and no keyboard-layout trouble when scanned back)."""
     reg = "".join(ch for ch in register if ch.isdigit()) or "0"
@@ -83,13 +106,10 @@ def build_receipt(ticket: ValidatedTicket, columns: int, shop: ShopInfo = ShopIn
     out.append(rule)
     half = w // 2
     out += [Text(s, bold=True, double=True) for s in left_right("TOTAL", format_eur(ticket.total), half)]
-    out.append(Text(f"{len(ticket.lines)} ligne(s), {sum(l.qty for l in ticket.lines)} article(s)"))
+    items = sum(l.qty for l in ticket.lines)
+    out.append(Text(f"{plural(len(ticket.lines), 'ligne')}, {plural(items, 'article')}"))
     out.append(rule)
-    amount_w = (w - 6) // 3
-    out.append(Text("TVA".ljust(6) + "HT".rjust(amount_w) + "TVA".rjust(amount_w) + "TTC".rjust(amount_w)))
-    for row in ticket.vat:
-        out.append(Text(rate_label(row.rate_bp).ljust(6) + "".join(
-            format_amount(v).rjust(amount_w) for v in (row.ht, row.tva, row.ttc))))
+    out += vat_table(ticket.vat, w)
     out.append(rule)
     for p in ticket.payments:
         shown = p.given if p.method == "cash" else p.amount

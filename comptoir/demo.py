@@ -154,15 +154,21 @@ def play_script(driver: RegisterDriver, script: Path) -> None:
     except OSError as e:
         raise DriverError(f"scénario {script} illisible : {e.strerror}") from None
     for no, line in enumerate(lines, start=1):
-        parsed = parse_script_line(line)
+        # "! ACTION": the register must refuse it (an exercise on bad codes, over-payments…)
+        refusal_expected = line.lstrip().startswith("!")
+        parsed = parse_script_line(line.lstrip()[1:] if refusal_expected else line)
         if parsed is None:
             continue
+        where = f"{script.name}, ligne {no} « {line.strip()} »"
         try:
             st = play_action(driver, *parsed)
         except ValueError as e:
-            raise DriverError(f"{script.name}, ligne {no} « {line.strip()} » : {e}") from None
-        if st.get("level") == "error":
-            raise DriverError(f"{script.name}, ligne {no} « {line.strip()} » : {st.get('message')}")
+            raise DriverError(f"{where} : {e}") from None
+        refused = st.get("level") == "error"
+        if refused and not refusal_expected:
+            raise DriverError(f"{where} : {st.get('message')}")
+        if refusal_expected and not refused:
+            raise DriverError(f"{where} : refus attendu, mais la caisse a accepté ({st.get('message')})")
         log(f"ligne {no} « {line.strip()} » : {st.get('message')}")
 
 

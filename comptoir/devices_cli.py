@@ -22,9 +22,19 @@ def _fail(e: Exception) -> int:
     return 1
 
 
-def _serial_state(uri: str) -> str:
+# What each kind of device accepts (schemes, query parameters): the drivers' own rules.
+KINDS = {
+    "drawer": (("serial",), ("baudrate",)),
+    "scanner": (("serial", "camera", "sim"), ("baudrate", "terminator", "dedupe")),
+    "display": (("serial", "sim"), ("baudrate",)),
+    "scale": (("serial",), ("baudrate", "bytesize", "parity")),
+}
+
+
+def _device_state(kind: str, uri: str) -> str:
+    allowed, params = KINDS[kind]
     try:
-        dev = parse_uri(uri)
+        dev = parse_uri(uri, allowed=allowed, params=params)
     except DeviceError as e:
         return f"ERREUR : {e}"
     if dev.scheme in ("serial", "file"):
@@ -59,7 +69,7 @@ def list_devices(config: Path) -> int:
     for key, label in (("drawer", "tiroir"), ("scanner", "scanner"), ("display", "afficheur"), ("scale", "balance")):
         uri = data.get(key, {}).get("uri")
         if uri:
-            print(f"  {label:<12} {uri}  {_serial_state(uri)}")
+            print(f"  {label:<12} {uri}  {_device_state(key, uri)}")
         elif key == "drawer":
             print(f"  {label:<12} par l'imprimante (broche {printer.get('drawer_pin', 2)})")
         elif key == "scanner":

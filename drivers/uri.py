@@ -59,6 +59,8 @@ def parse_uri(uri: str, allowed: tuple[str, ...] = SCHEMES, params: tuple[str, .
     if not isinstance(uri, str) or "://" not in uri:
         raise _bad(str(uri), "illisible, attendu par exemple tcp://192.168.1.50:9100 ou serial:///dev/ttyUSB0")
     scheme, rest = uri.split("://", 1)
+    scheme = scheme.lower()  # TCP:// is tcp://
+    uri = f"{scheme}://{rest}"
     if scheme not in allowed:
         raise _bad(uri, f"type « {scheme}:// » inconnu ou impossible ici ; possibles : "
                    + ", ".join(f"{s}://" for s in allowed))
@@ -71,6 +73,9 @@ def parse_uri(uri: str, allowed: tuple[str, ...] = SCHEMES, params: tuple[str, .
     if scheme == "tcp":
         m = re.fullmatch(r"([^:/?#]+)(?::([^/?#]*))?/?(\?.*)?", rest)
         if not m:
+            if parts.path.strip("/"):
+                raise _bad(uri, f"chemin « {parts.path} » inattendu : une imprimante réseau s'écrit "
+                           "tcp://hôte:port, sans rien après")
             raise _bad(uri, "l'hôte manque, attendu hôte:port (tcp://192.168.1.50:9100)")
         port = m.group(2) if m.group(2) is not None else str(default_port)
         if not port.isdigit() or not 1 <= int(port) <= 65535:
@@ -84,8 +89,10 @@ def parse_uri(uri: str, allowed: tuple[str, ...] = SCHEMES, params: tuple[str, .
         return DeviceUri("usb", uri, vendor=int(m.group(1), 16), product=int(m.group(2), 16), params=query)
     if scheme == "sim":
         name = parts.netloc + parts.path
-        if not re.fullmatch(r"[A-Za-z0-9_.\-/]+", name or ""):
-            raise _bad(uri, "nom de simulateur manquant ou invalide, par exemple sim://imprimante")
+        # A plain name: the simulator's files go under var/sim/NAME and must stay there.
+        if not re.fullmatch(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*", name or "") or ".." in name:
+            raise _bad(uri, "nom de simulateur manquant ou invalide (lettres, chiffres, - et _ ; "
+                       "pas de / ni de ..), par exemple sim://imprimante")
         return DeviceUri("sim", uri, path=name, params=query)
     if scheme == "camera" and parts.netloc:
         if not parts.netloc.isdigit() or parts.path not in ("", "/"):

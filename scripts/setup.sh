@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # libzbar0: barcode decoding (pyzbar) · xvfb, xauth: virtual screen · xdotool: real X key events
 # libgl1-mesa-dri, libgl1, libegl1: OpenGL for Kivy · chromium: back-office page tests
 # libmtdev1: touch input for Kivy · python3-venv: the virtual environment · imagemagick: screenshots
-DEBS="libzbar0 xvfb xauth xdotool libgl1-mesa-dri libgl1 libegl1 libmtdev1 chromium x11-utils imagemagick"
+# libusb-1.0-0: USB receipt printers (pyusb)
+DEBS="libzbar0 xvfb xauth xdotool libgl1-mesa-dri libgl1 libegl1 libmtdev1 chromium x11-utils imagemagick libusb-1.0-0"
 if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" 2>/dev/null; then
     DEBS="$DEBS python3-venv"
 fi

@@ -68,7 +68,7 @@ def test_five_sales_printed_and_synced(tmp_path):
 
 def test_script_plays_and_a_bad_line_stops_with_its_number(tmp_path):
     script = tmp_path / "exercice.txt"
-    script.write_text("# un exercice\nscan 3292590049201\nscan 3292590050511\nqty 3\nremove\n"
+    script.write_text("# un exercice\nscan 3292590049201\n! scan 1234567891012\nscan 3292590050511\nqty 3\nremove\n"
                       "scan 3292590050603\npay cash 20.00\nscan 3292590049201\npay card\n", encoding="utf-8")
     r = run_demo(tmp_path / "ok", "--script", str(script))
     assert r.returncode == 0, r.stderr[-2000:]
@@ -83,6 +83,9 @@ def test_script_plays_and_a_bad_line_stops_with_its_number(tmp_path):
     r = run_demo(tmp_path / "bad", "--script", str(bad))
     assert r.returncode != 0
     assert "ligne 2" in r.stderr and "devrait être 9" in r.stderr
+    bad.write_text("scan 3292590049201\n! scan 1234567891012\n! scan 3292590050511\npay card\n", encoding="utf-8")
+    r = run_demo(tmp_path / "bad1", "--script", str(bad))
+    assert r.returncode != 0 and "ligne 3" in r.stderr and "refus attendu" in r.stderr
     bad.write_text("scan 3292590049201\nvoler 3\n", encoding="utf-8")
     r = run_demo(tmp_path / "bad2", "--script", str(bad))
     assert r.returncode != 0 and "ligne 2" in r.stderr and "inconnue" in r.stderr

@@ -64,3 +64,28 @@ def test_list_shows_what_is_configured(tmp_path):
     assert "afficheur    serial:///dev/ttyNOPE0  ERREUR : /dev/ttyNOPE0 introuvable" in r.stdout
     r = comptoir("devices", "list", "--config", str(tmp_path / "absent.toml"))
     assert r.returncode == 1 and "introuvable" in r.stderr
+
+
+def test_listen_reads_a_camera_video(tmp_path):
+    import cv2
+
+    from drivers.camera.synth import ean13_frame
+
+    video = tmp_path / "camera.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30, (640, 480), False)
+    for frame in [ean13_frame("3017620422003", size=(640, 480))] * 20:
+        writer.write(frame)
+    writer.release()
+    r = comptoir("devices", "listen", f"camera://{video}")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1:] == ["3017620422003"]  # in view for 20 frames: one scan
+
+
+def test_list_accepts_the_readme_serial_addresses(tmp_path):
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('[printer]\nbackend = "sim"\nout_dir = "t"\n'
+                   '[scanner]\nuri = "serial:///dev/ttyNOPE1?baudrate=9600&terminator=CR"\n'
+                   '[scale]\nuri = "tcp://balance:9100"\n', encoding="utf-8")
+    r = comptoir("devices", "list", "--config", str(cfg))
+    assert "serial:///dev/ttyNOPE1?baudrate=9600&terminator=CR  ERREUR : /dev/ttyNOPE1 introuvable" in r.stdout
+    assert re.search(r"balance +tcp://balance:9100 +ERREUR .*tcp://", r.stdout)

@@ -57,5 +57,5 @@ def test_listen_sim_reads_lines_written_into_its_pty():
 
 
 def test_listen_refuses_other_kinds():
-    with pytest.raises(DeviceError, match="possibles : serial://, sim://"):
-        listen("camera://0", print, threading.Event())
+    with pytest.raises(DeviceError, match="possibles : serial://, sim://, camera://"):
+        listen("tcp://127.0.0.1:9100", print, threading.Event())

@@ -248,7 +248,7 @@ def test_printed_total_equals_sum_of_printed_lines(columns):
     m = re.fullmatch(r"TOTAL\s+(\d+,\d{2}) €", total_line)
     assert m, total_line
     assert parse_amount(m.group(1)) == sum(printed) == v.total == 13173
-    assert "4 ligne(s), 17 article(s)" in total
+    assert "4 lignes, 17 articles" in total
     # multi-quantity lines show the unit price
     assert any(re.fullmatch(r"\s+12 x 7,99\s+95,88", l) for l in items)
     assert any(re.fullmatch(r"\s+3 x 2,50\s+7,50", l) for l in items)

@@ -13,14 +13,16 @@ AZERTY_ROW = "&é\"'(-è_çà"
 def test_azerty_burst_read_as_digits():
     assert fix_layout(AZERTY_ROW + "&é\"", "qwerty-on-azerty") == "1234567890123"
     assert fix_layout("'ààà('_è", "qwerty-on-azerty") == "40005487"  # EAN-8
-    assert fix_layout("à(-è_è_((àé", "qwerty-on-azerty") == "à(-è_è_((àé"  # 11 characters: no code
+    # any length once it holds é/è/ç/à (no Code128 can): the GTIN rules then judge the digits
+    assert fix_layout("à(-è_è_((àé", "qwerty-on-azerty") == "05678785502"
     assert fix_layout("@#$%^&*()!!!", "azerty-on-qwerty") == "234567890111"
 
 
 def test_never_remaps_what_is_not_a_numeric_code():
     q = "qwerty-on-azerty"
     assert fix_layout("R&D-42", q) == "R&D-42"  # a Code128 with & stays
-    assert fix_layout("&é\"'(", q) == "&é\"'("  # 5 characters: no numeric symbology
+    assert fix_layout("&é\"'(", q) == "12345"  # é: not a Code128, so the digit row it is
+    assert fix_layout("&\"'(-", q) == "&\"'(-"  # plain ASCII punctuation of no GTIN length: left alone
     assert fix_layout("&é\"'(-è_çà&é3", q) == "&é\"'(-è_çà&é3"  # mixed: left alone
     assert fix_layout("3292590049201", q) == "3292590049201"
     assert fix_layout(AZERTY_ROW + "&é\"", "none") == AZERTY_ROW + "&é\""
@@ -66,3 +68,14 @@ def test_wedge_duplicate_within_window_counts_once():
     clock[0] += 1.0
     last = burst(d, code, 3.0)
     assert d.terminate(last + 0.001) == Entry("scan", code)  # a rescan after the window counts
+
+
+def test_the_issue_example_the_whole_digit_row():
+    """A QWERTY scanner on an AZERTY PC: its 1234567890 arrives as &é"'(-è_çà."""
+    from drivers.scanner.wedge import WedgeDecoder
+
+    d = WedgeDecoder(layout="qwerty-on-azerty")
+    for i, ch in enumerate('&é"\'(-è_çà'):
+        d.feed(ch, 1.0 + i * 0.001)
+    assert d.terminate(1.02).text == "1234567890"
+    assert fix_layout('&"\'(-_', "qwerty-on-azerty") == '&"\'(-_'  # could be a Code128: left alone

@@ -20,6 +20,20 @@ class ImageError(Exception):
     """An image file that cannot be read, with a French message naming the file."""
 
 
+def _to_gray(image: np.ndarray) -> np.ndarray:
+    """Any decoded image -> 8-bit gray; transparency is laid on white paper (transparent PNG
+    labels read as black otherwise, and the bars disappear)."""
+    import cv2
+    if image.dtype != np.uint8:
+        image = cv2.convertScaleAbs(image, alpha=255.0 / max(1, int(image.max())))
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
+        image = (image[:, :, :3].astype(np.float32) * alpha + 255.0 * (1 - alpha)).astype(np.uint8)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
 def load_gray(path: str | os.PathLike) -> np.ndarray:
     """The image file as a 2-D uint8 array; ImageError (French) if missing or not an image."""
     import cv2
@@ -35,7 +49,8 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
     if data.size == 0:
         raise ImageError(f"{p} : fichier vide")
     _quiet_opencv()
-    gray = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    gray = None if image is None else _to_gray(image)
     if gray is None:
         try:
             from PIL import Image

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..uri import DeviceError, parse_uri
-from . import PrinterError, ReceiptPrinter, status_fault
+from . import PrinterError, PrinterOffline, ReceiptPrinter, status_fault
 from .blocks import Barcode, Cut, Image, QRCode, Text
 from .config import SHOP_LOGO
 from .profiles import Profile, get_profile
@@ -59,7 +59,7 @@ def build_test_receipt(profile: Profile, columns: int | None = None) -> list:
         Text("-" * w),
         Text(tens), Text(ones),
         Text("-" * w),
-        Text("Accents : é è ê ë à â ç ù û ô î ï"),
+        Text("Accents : éèêëàâçùûôîï"),
         Text("Majuscules : É È À Ç Ô"),
         Text("Euro : 12,50 €   Tiret : ─"),
         Text(_left_right("Café moulu 250 g", "12,50", w)),
@@ -86,7 +86,13 @@ def print_test(uri: str, profile: str | None = None, sim_root: Path | None = Non
 def open_drawer(uri: str, pin: int = 2, sim_root: Path | None = None) -> None:
     if pin not in (2, 5):
         raise PrinterError(f"Broche du tiroir « {pin} » invalide : 2 ou 5.", "config")
-    _printer(uri, sim_root=sim_root, drawer_pin=pin).open_drawer()
+    printer = _printer(uri, sim_root=sim_root, drawer_pin=pin)
+    if getattr(printer, "target", None) is not None and printer.target.scheme in ("tcp", "serial", "usb"):
+        # Ask first: a printer that is offline may keep the pulse and open the drawer later, by surprise.
+        status = printer.status()  # PrinterError when it does not answer
+        if not status.online and not status.paper_out:  # no paper still opens the drawer
+            raise PrinterOffline(f"Imprimante hors ligne ({printer.target.label()}) : tiroir non ouvert.")
+    printer.open_drawer()
 
 
 def probe(uri: str, sim_root: Path | None = None) -> dict:

@@ -5,10 +5,12 @@ A scanner set up for a QWERTY keyboard sends the key *positions* of the digits. 
 case, an AZERTY scanner on a QWERTY host, presses Shift with the top row to get digits, which the
 QWERTY host reads as `!@#$%^&*()`.
 
-We only ever repair numeric symbologies (EAN-13, EAN-8, UPC-A, GTIN-14): the text is remapped only
-when *every* character is on the digit row of the layout and the result has the length of a numeric
-code. Anything else (a Code128 such as `R&D-42`, a typed word) is returned unchanged. A code that
-cannot be mapped is never guessed at; the catalogue then refuses it with its own message.
+We only ever repair numeric symbologies (EAN-13, EAN-8, UPC-A, GTIN-14, I2/5): the text is remapped
+only when *every* character is on the digit row of the layout, and either the result has the length
+of a GTIN, or the text holds a character no Code128 can carry (é, è, ç, à are not ASCII), so it
+cannot be a genuine Code128. Anything else (a Code128 such as `R&D-42` or `&"'(-_`, a typed word) is
+returned unchanged. A code that cannot be mapped is never guessed at; the catalogue then refuses it
+with its own message.
 """
 from __future__ import annotations
 
@@ -40,12 +42,15 @@ def fix_layout(text: str, mode: str) -> str:
 
     fix_layout('&é"\\'(-è_çà&é"', 'qwerty-on-azerty') == '1234567890123'
     fix_layout('R&D-42', 'qwerty-on-azerty') == 'R&D-42'      (not all on the digit row)
+    fix_layout('&é"\'(-è_çà', 'qwerty-on-azerty') == '1234567890'  (é, è: not a Code128)
     fix_layout('&é"', 'qwerty-on-azerty') == '&é"'             (3 characters: no numeric code)
     """
     mode = check_mode(mode)
     if mode == NONE or not text:
         return text
     row = _ROWS[mode]
-    if len(text) not in NUMERIC_LENGTHS or any(ch not in row for ch in text):
+    if any(ch not in row for ch in text):
         return text
+    if len(text) not in NUMERIC_LENGTHS and (text.isascii() or len(text) < 4):
+        return text  # might be a real Code128 made of punctuation: left alone
     return text.translate(_TABLES[mode])

@@ -1,6 +1,7 @@
 """`comptoir devices listen URI`: print each scan as it arrives, to check a scanner's set-up.
 
     serial:///dev/ttyUSB0?baudrate=9600&terminator=CR   a serial scanner
+    camera://0 or camera:///path/video.mp4              a camera or a video file
     sim://NAME                                          a pseudo-terminal we create; its name is
                                                         announced, and lines written into it are scans
                                                         (printf '3292590049201\\n' > /dev/pts/7)
@@ -34,9 +35,20 @@ def listen(uri: str, on_scan: Callable[[str], None], stop: threading.Event,
     `on_scan(code)` and `on_error(DeviceError)` run on the reader thread; `on_ready(message)` is
     called once the device is open (for sim://, the message names the pty to write into).
     """
-    dev = parse_uri(uri, allowed=("serial", "sim"), params=SCANNER_PARAMS)
+    dev = parse_uri(uri, allowed=("serial", "sim", "camera"), params=SCANNER_PARAMS)
     on_error = on_error or _print_error
     on_ready = on_ready or _announce
+    if dev.scheme == "camera":
+        from drivers.camera.frames import open_frames
+        from drivers.camera.pipeline import CameraScanner
+
+        frames = open_frames(uri)
+        on_ready(f"Caméra {dev.label()} ouverte ; montrez un code (Ctrl-C pour arrêter).")
+        for event in CameraScanner().scan(frames):
+            on_scan(event.data)
+            if stop.is_set():
+                break
+        return
     if dev.scheme == "serial":
         reader = SerialScanner(uri, on_scan, on_error)
         reader.start()
