@@ -2,6 +2,16 @@
 
 A sale is committed, with its outbox record, before anything is printed. Validated tickets are
 never updated or deleted: triggers refuse it in the database itself.
+
+Fiscal chain (commerce.fiscal): each ticket row keeps, in the same transaction as the sale, every
+field the law asks for (lines with their HT, the VAT per rate in ticket_vat, payments, the ticket it
+corrects), the canonical payload as sealed (`canonical`, kept to tell which field changed), the
+previous ticket's hash and its own. `comptoir fiscal verify` (kiosk.fiscal_verify) recomputes the
+hashes from the columns, not from `canonical`. Technical events go to the journal (kiosk.journal).
+
+Databases from earlier versions open: the missing columns are added (ALTER TABLE ADD COLUMN); their
+old tickets keep NULL hashes and are reported as "antérieurs à la chaîne". The chain of a register
+starts at its first ticket stored by this version.
 """
 from __future__ import annotations
 
@@ -12,10 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Optional
 
+from commerce import fiscal
 from commerce.catalogue import Product
 from commerce.ticket import Ticket, ValidatedTicket, next_ticket_number
 from sync import outbox
 from sync.wire import ticket_to_wire
+
+from . import journal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS product (
@@ -35,6 +48,11 @@ CREATE TABLE IF NOT EXISTS ticket (
     cashier TEXT NOT NULL,
     total INTEGER NOT NULL,
     training INTEGER NOT NULL,
+    corrects_register TEXT,          -- the ticket this one corrects (refund, exchange), if any
+    corrects_number INTEGER,
+    canonical TEXT,                  -- commerce.fiscal canonical payload, as sealed
+    prev_hash TEXT,                  -- hash of the register's previous ticket (GENESIS for the first)
+    hash TEXT,                       -- SHA-256(prev_hash || canonical fields), hex
     UNIQUE (register, number)
 );
 CREATE TABLE IF NOT EXISTS ticket_line (
@@ -46,7 +64,16 @@ CREATE TABLE IF NOT EXISTS ticket_line (
     unit_price INTEGER NOT NULL,
     vat_bp INTEGER NOT NULL,
     total INTEGER NOT NULL,
+    ht INTEGER,                      -- the line's total excluding VAT (commerce.fiscal.line_ht)
     PRIMARY KEY (ticket_id, line_no)
+);
+CREATE TABLE IF NOT EXISTS ticket_vat (  -- totals per VAT rate of a ticket, highest rate first
+    ticket_id TEXT NOT NULL REFERENCES ticket(id),
+    rate_bp INTEGER NOT NULL,
+    ht INTEGER NOT NULL,
+    tva INTEGER NOT NULL,
+    ttc INTEGER NOT NULL,
+    PRIMARY KEY (ticket_id, rate_bp)
 );
 CREATE TABLE IF NOT EXISTS payment (
     ticket_id TEXT NOT NULL REFERENCES ticket(id),
@@ -57,8 +84,14 @@ CREATE TABLE IF NOT EXISTS payment (
     PRIMARY KEY (ticket_id, line_no)
 );
 """
+# Columns added since the first version: added to older databases when they open.
+ADDED_COLUMNS = {
+    "ticket": (("corrects_register", "TEXT"), ("corrects_number", "INTEGER"), ("canonical", "TEXT"),
+               ("prev_hash", "TEXT"), ("hash", "TEXT")),
+    "ticket_line": (("ht", "INTEGER"),),
+}
 # Inalterability is enforced by the database, not only by this code.
-FROZEN_TABLES = ("ticket", "ticket_line", "payment")
+FROZEN_TABLES = ("ticket", "ticket_line", "payment", "ticket_vat", "journal")
 TRIGGERS = "".join(
     f"""CREATE TRIGGER IF NOT EXISTS {t}_no_{op} BEFORE {op.upper()} ON {t}
         BEGIN SELECT RAISE(ABORT, 'enregistrement validé : modification interdite ({t})'); END;
@@ -78,8 +111,17 @@ class KioskStore:
         self.conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
-        self.conn.executescript(SCHEMA + TRIGGERS)
+        self.conn.executescript(SCHEMA + journal.SCHEMA)
+        self._add_missing_columns()
+        self.conn.executescript(TRIGGERS)
         outbox.create(self.conn)
+
+    def _add_missing_columns(self) -> None:
+        for table, columns in ADDED_COLUMNS.items():
+            have = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns:
+                if name not in have:
+                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         self.conn.close()
@@ -123,24 +165,58 @@ class KioskStore:
 
     # -- tickets -------------------------------------------------------------------------
     def record_sale(self, ticket: Ticket, register: str, cashier: str,
-                    now: Optional[datetime] = None) -> ValidatedTicket:
-        """Number, validate and store a paid ticket and its outbox record, in one transaction."""
+                    now: Optional[datetime] = None, corrects: Optional[tuple[str, int]] = None) -> ValidatedTicket:
+        """Number, validate, chain and store a paid ticket and its outbox record, in one transaction.
+
+        `corrects` is the (register, number) of the ticket this one corrects (a refund), if any.
+        """
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")  # serialises numbering between processes too
-            last = self.conn.execute("SELECT max(number) FROM ticket WHERE register = ?", (register,)).fetchone()[0]
+            last, prev_hash = self.conn.execute(
+                "SELECT number, hash FROM ticket WHERE register = ? ORDER BY number DESC LIMIT 1",
+                (register,)).fetchone() or (None, None)
             v = ticket.validate(ticket_id=str(uuid.uuid4()), register=register, number=next_ticket_number(last),
                                 cashier=cashier, created_at=(now or datetime.now()).replace(microsecond=0))
+            record = fiscal.fiscal_ticket(v, corrects)
+            canonical = fiscal.canonical_ticket(record)
+            prev_hash = prev_hash or fiscal.GENESIS  # the first ticket (or the first after an old version's)
+            digest = fiscal.chain_hash(prev_hash, canonical)
             self.conn.execute(
-                "INSERT INTO ticket(id, register, number, created_at, cashier, total, training) VALUES (?,?,?,?,?,?,?)",
-                (v.id, v.register, v.number, v.created_at.isoformat(), v.cashier, v.total, int(v.training)))
+                "INSERT INTO ticket(id, register, number, created_at, cashier, total, training, corrects_register, "
+                "corrects_number, canonical, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (v.id, v.register, v.number, record.timestamp, v.cashier, v.total, int(v.training),
+                 corrects[0] if corrects else None, corrects[1] if corrects else None,
+                 canonical.decode("utf-8"), prev_hash, digest))
             self.conn.executemany(
-                "INSERT INTO ticket_line VALUES (?,?,?,?,?,?,?,?)",
-                [(v.id, i, l.gtin13, l.label, l.qty, l.unit_price, l.vat_bp, l.total) for i, l in enumerate(v.lines)])
+                "INSERT INTO ticket_line(ticket_id, line_no, gtin13, label, qty, unit_price, vat_bp, total, ht) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                [(v.id, i, l.gtin, l.label, l.qty, l.unit_price, l.vat_rate, l.total, l.ht)
+                 for i, l in enumerate(record.lines)])
             self.conn.executemany(
-                "INSERT INTO payment VALUES (?,?,?,?,?)",
+                "INSERT INTO ticket_vat(ticket_id, rate_bp, ht, tva, ttc) VALUES (?,?,?,?,?)",
+                [(v.id, r.rate, r.ht, r.tva, r.ttc) for r in record.vat])
+            self.conn.executemany(
+                "INSERT INTO payment(ticket_id, line_no, method, amount, given) VALUES (?,?,?,?,?)",
                 [(v.id, i, p.method, p.amount, p.given) for i, p in enumerate(v.payments)])
             outbox.enqueue(self.conn, "ticket", v.id, ticket_to_wire(v))
         return v
+
+    def ticket_hash(self, ticket_id: str) -> Optional[str]:
+        """The chain hash of a stored ticket (its first characters are printed on the receipt)."""
+        row = self.conn.execute("SELECT hash FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
+        return row[0] if row else None
+
+    # -- technical events journal (JET) -------------------------------------------------------
+    def record_event(self, kind: str, register: str, operator: str, details: Optional[dict] = None,
+                     now: Optional[datetime] = None) -> fiscal.JournalEntry:
+        """Append a chained technical event (printer error, reprint, drawer opened with no sale…)."""
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            entry = journal.append(self.conn, kind, register, operator, details or {}, now)
+        return entry
+
+    def events(self, register: str) -> list[fiscal.JournalEntry]:
+        return journal.entries(self.conn, register)
 
     def ticket_count(self, register: str) -> int:
         """Tickets of the register so far (numbers have no gaps, so the last number is the count)."""

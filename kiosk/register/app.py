@@ -57,6 +57,20 @@ flèches haut/bas : choisir la ligne · F5 encaisser · montant puis F6 espèces
 F9 relancer l'impression · Échap retour · F1 à propos."""
 
 
+def _gray_texture(frame):
+    """A camera frame (gray or BGR numpy array) as a Kivy texture."""
+    from kivy.graphics.texture import Texture
+
+    if frame.ndim == 3:
+        frame = frame[:, :, ::-1].copy()  # BGR -> RGB
+    h, w = frame.shape[:2]
+    fmt = "luminance" if frame.ndim == 2 else "rgb"
+    texture = Texture.create(size=(w, h), colorfmt=fmt)
+    texture.blit_buffer(frame.tobytes(), colorfmt=fmt, bufferfmt="ubyte")
+    texture.flip_vertical()  # images are stored top row first, OpenGL wants the bottom row
+    return texture
+
+
 def _keep_text_input_on():
     """Kivy's SDL window stops SDL text input when a field lets the keyboard go (a popup closes,
     a button takes the focus): after that no character reaches Window.on_textinput and the scanner
@@ -199,15 +213,38 @@ class RegisterApp(App):
             self._show(Feedback(f"Périphérique : {e}", "error"))
 
     def _start_camera(self, uri):
-        """A camera (or a video file) as the scanner: frames decoded on a thread, one event per code."""
+        """A camera (or a video file) as the scanner: frames decoded on a thread, one event per code,
+        and the picture shown in the window so the student can aim."""
+        from kivy.uix.image import Image
+
         from drivers.camera.frames import open_frames
         from drivers.camera.pipeline import CameraScanner
 
         frames = open_frames(uri)  # a bad address raises DeviceError now, shown to the user
         stop = threading.Event()
+        view = Image(fit_mode="contain")
+        self.root.ids.sm.get_screen("vente").ids.camera_box.add_widget(view)
+        latest = {}
+
+        def show(dt):
+            frame = latest.pop("frame", None)
+            if frame is not None:
+                view.texture = _gray_texture(frame)
+
+        fps = getattr(frames, "fps", None)
+
+        def watched():
+            start = time.monotonic()
+            for i, frame in enumerate(frames):
+                if fps:  # a video file plays at its own pace, like a camera
+                    time.sleep(max(0.0, start + i / fps - time.monotonic()))
+                if i % 3 == 0:  # about 10 pictures a second is enough to aim
+                    latest["frame"] = frame
+                    Clock.schedule_once(show)
+                yield frame
 
         def run():
-            for event in CameraScanner().scan(frames):
+            for event in CameraScanner().scan(watched(), fps=fps):
                 if stop.is_set():
                     break
                 Clock.schedule_once(lambda dt, code=event.data: self._external_scan(code))
