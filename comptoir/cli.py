@@ -9,6 +9,9 @@ from pathlib import Path
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["fiscal"]:
+        from .fiscal_cli import main as fiscal_main
+        return fiscal_main(argv[1:])
     if argv[:1] == ["scan-image"]:
         from drivers.scanner.scan_image import main as scan_image
         return scan_image(argv[1:])

@@ -1,0 +1,273 @@
+"""Recompute every fiscal chain of a kiosk database (tickets per register, journal per register).
+
+Hashes are recomputed from the stored *columns* (ticket, ticket_line, ticket_vat, payment, journal),
+never from the sealed canonical copy; the copy only serves to tell which field changed.
+
+Two passes. The fast pass reads each table once in insertion order (rowid) and walks them side by
+side; it either proves a register's chain sound or marks it suspicious. The exact pass then reloads
+each suspicious register ticket by ticket (by primary key) and names every anomaly: a gap in the
+numbering, a broken link, a field that no longer matches its sealed value.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from hashlib import sha256
+from typing import Optional
+
+from commerce import fiscal
+
+MAX_PROBLEMS = 20  # per chain: the first ones tell the story
+
+
+@dataclass
+class Problem:
+    number: Optional[int]  # record number in its chain (None: rows that belong to no ticket)
+    field: Optional[str]  # canonical path of the field that changed, when it can be told
+    message: str  # French
+
+
+@dataclass
+class ChainReport:
+    kind: str  # "tickets" | "journal"
+    register: str
+    checked: int = 0
+    legacy: int = 0  # tickets stored by a version without the chain (before its first chained ticket)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def name(self) -> str:
+        return f"caisse {self.register}, {'ticket' if self.kind == 'tickets' else 'événement'}"
+
+
+# -- tickets: fast pass ----------------------------------------------------------------------
+TICKET_COLUMNS = ("id, register, number, created_at, cashier, total, training, corrects_register, "
+                  "corrects_number, prev_hash, hash")
+
+
+def _fast_tickets(conn: sqlite3.Connection) -> tuple[dict[str, ChainReport], set[str]]:
+    """One pass over every table in rowid order. Returns reports and the registers to re-check."""
+    reports: dict[str, ChainReport] = {}
+    state: dict[str, tuple[int, Optional[str]]] = {}  # register -> (last number, last hash or None)
+    suspicious: set[str] = set()
+    lines = conn.execute("SELECT ticket_id, line_no, gtin13, ht, label, qty, total, unit_price, vat_bp "
+                         "FROM ticket_line ORDER BY rowid")
+    vats = conn.execute("SELECT ticket_id, rate_bp, ht, tva, ttc FROM ticket_vat ORDER BY rowid")
+    pays = conn.execute("SELECT ticket_id, line_no, method, amount, given FROM payment ORDER BY rowid")
+    line_json, vat_json, payment_json, ticket_text = (fiscal.line_json, fiscal.vat_json, fiscal.payment_json,
+                                                      fiscal.ticket_text)
+    fromhex = bytes.fromhex
+    nl = next(lines, None)
+    nv = next(vats, None)
+    np_ = next(pays, None)
+    for (tid, register, number, created_at, cashier, total, training, c_reg, c_num, prev_hash,
+         digest) in conn.execute(f"SELECT {TICKET_COLUMNS} FROM ticket ORDER BY rowid"):
+        # this ticket's rows come next in each table (they were inserted in its transaction)
+        parts, i = [], 0
+        while nl is not None and nl[0] == tid:
+            if nl[1] != i:
+                suspicious.add(register)
+            parts.append(line_json(nl[2], nl[3], nl[4], nl[5], nl[6], nl[7], nl[8]))
+            i += 1
+            nl = next(lines, None)
+        line_text = "[" + ",".join(parts) + "]"
+        parts = []
+        while nv is not None and nv[0] == tid:
+            parts.append(vat_json(nv[1], nv[2], nv[3], nv[4]))
+            nv = next(vats, None)
+        vat_text = "[" + ",".join(parts) + "]"
+        parts, i = [], 0
+        while np_ is not None and np_[0] == tid:
+            if np_[1] != i:
+                suspicious.add(register)
+            parts.append(payment_json(np_[2], np_[3], np_[4]))
+            i += 1
+            np_ = next(pays, None)
+        pay_text = "[" + ",".join(parts) + "]"
+
+        report = reports.get(register)
+        if report is None:
+            report = reports[register] = ChainReport("tickets", register)
+        last_number, last_hash = state.get(register, (0, None))
+        if number != last_number + 1:
+            suspicious.add(register)
+        if digest is None:  # stored by a version without the chain: only before the chain starts
+            if last_hash is not None:
+                suspicious.add(register)
+            report.legacy += 1
+            state[register] = (number, None)
+            continue
+        expected_prev = last_hash or fiscal.GENESIS
+        corrects = "null" if c_reg is None and c_num is None else fiscal.corrects_json(c_reg, c_num)
+        text = ticket_text(tid, register, number, created_at, cashier, total, training, corrects,
+                           line_text, pay_text, vat_text)
+        if prev_hash != expected_prev or sha256(fromhex(expected_prev) + text.encode()).hexdigest() != digest:
+            suspicious.add(register)
+        report.checked += 1
+        state[register] = (number, digest)
+    if nl is not None or nv is not None or np_ is not None:  # rows out of place: re-check everything
+        suspicious |= set(reports) | {r[0] for r in conn.execute(
+            "SELECT DISTINCT t.register FROM ticket t")}
+        suspicious.add("*orphans*")
+    return reports, suspicious
+
+
+# -- tickets: exact pass -------------------------------------------------------------------------
+def ticket_from_columns(conn: sqlite3.Connection, ticket_id: str) -> fiscal.FiscalTicket:
+    """A stored ticket's fiscal fields, read from the columns (never from the sealed copy)."""
+    (tid, register, number, created_at, cashier, total, training, c_reg, c_num, _, _) = conn.execute(
+        f"SELECT {TICKET_COLUMNS} FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
+    lines = conn.execute("SELECT gtin13, label, qty, unit_price, ht, vat_bp, total FROM ticket_line "
+                         "WHERE ticket_id = ? ORDER BY line_no", (tid,)).fetchall()
+    vat = conn.execute("SELECT rate_bp, ht, tva, ttc FROM ticket_vat WHERE ticket_id = ? ORDER BY rate_bp DESC",
+                       (tid,)).fetchall()
+    pays = conn.execute("SELECT method, amount, given FROM payment WHERE ticket_id = ? ORDER BY line_no",
+                        (tid,)).fetchall()
+    return fiscal.FiscalTicket(
+        id=tid, register=register, number=number, timestamp=created_at, operator=cashier,
+        lines=tuple(fiscal.FiscalLine(*l) for l in lines), vat=tuple(fiscal.FiscalVat(*v) for v in vat),
+        total=total, payments=tuple(fiscal.FiscalPayment(*p) for p in pays),
+        corrects=None if c_reg is None and c_num is None else (c_reg, c_num), training=bool(training))
+
+
+def _exact_tickets(conn: sqlite3.Connection, register: str) -> ChainReport:
+    report = ChainReport("tickets", register)
+    rows = conn.execute("SELECT id, number, canonical, prev_hash, hash FROM ticket WHERE register = ? "
+                        "ORDER BY number", (register,)).fetchall()
+    last_number, last_hash = 0, None
+
+    def problem(number, path, message):
+        if len(report.problems) < MAX_PROBLEMS:
+            report.problems.append(Problem(number, path, message))
+
+    for tid, number, sealed, prev_hash, digest in rows:
+        gap = number != last_number + 1
+        if gap:
+            missing = (f"n° {last_number + 1}" if number == last_number + 2
+                       else f"n° {last_number + 1} à {number - 1}")
+            problem(last_number + 1, None, f"ticket {missing} manquant : numérotation interrompue "
+                                           f"(n° {last_number} suivi du n° {number}), ticket supprimé ?")
+        if digest is None:
+            if last_hash is not None:
+                problem(number, "hash", f"ticket n° {number} : empreinte effacée")
+            else:
+                report.legacy += 1
+            last_number = number
+            continue
+        report.checked += 1
+        expected_prev = last_hash or fiscal.GENESIS
+        if prev_hash != expected_prev and not gap:
+            problem(number, "prev_hash", f"ticket n° {number} : chaînage rompu (l'empreinte précédente "
+                                         "enregistrée n'est pas celle du ticket précédent)")
+        recomputed = fiscal.canonical_ticket(ticket_from_columns(conn, tid))
+        if fiscal.chain_hash(prev_hash or expected_prev, recomputed) != digest:
+            _name_changed_fields(problem, "ticket", number, sealed, recomputed, prev_hash, digest)
+        last_number, last_hash = number, digest
+    return report
+
+
+def _name_changed_fields(problem, what: str, number: int, sealed: Optional[str], recomputed: bytes,
+                         prev_hash: Optional[str], digest: str) -> None:
+    try:
+        diffs = fiscal.diff_fields(json.loads(sealed), json.loads(recomputed)) if sealed else []
+    except ValueError:
+        diffs = []
+        problem(number, "canonical", f"{what} n° {number} : copie scellée illisible")
+    for path, before, after in diffs:
+        problem(number, path, f"{what} n° {number} : {fiscal.describe_path(path)} modifié : "
+                              f"scellé {_show(before)}, trouvé {_show(after)}")
+    if not diffs and sealed is not None:
+        if fiscal.chain_hash(prev_hash or fiscal.GENESIS, sealed.encode("utf-8")) == digest:
+            problem(number, None, f"{what} n° {number} : empreinte différente du contenu des colonnes")
+        else:
+            problem(number, "hash", f"{what} n° {number} : empreinte ou copie scellée modifiée")
+    elif not diffs:
+        problem(number, None, f"{what} n° {number} : empreinte différente du contenu des colonnes")
+
+
+def _show(value) -> str:
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else f"« {value} »"
+
+
+def _outbox_orphans(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """Tickets the outbox recorded at sale time that the ticket table no longer holds."""
+    try:
+        rows = conn.execute("SELECT payload FROM outbox WHERE kind = 'ticket' AND record_id NOT IN "
+                            "(SELECT id FROM ticket)").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    out = []
+    for (payload,) in rows:
+        try:
+            d = json.loads(payload)
+            out.append((str(d["register"]), int(d["number"])))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
+# -- journal -----------------------------------------------------------------------------------
+def _journal(conn: sqlite3.Connection) -> list[ChainReport]:
+    reports: dict[str, ChainReport] = {}
+    state: dict[str, tuple[int, str]] = {}
+    for register, number, created_at, operator, kind, details, prev_hash, digest in conn.execute(
+            "SELECT register, number, created_at, operator, kind, details, prev_hash, hash FROM journal "
+            "ORDER BY register, number"):
+        report = reports.setdefault(register, ChainReport("journal", register))
+        last_number, last_hash = state.get(register, (0, fiscal.GENESIS))
+
+        def problem(n, path, message):
+            if len(report.problems) < MAX_PROBLEMS:
+                report.problems.append(Problem(n, path, message))
+
+        if number != last_number + 1:
+            problem(last_number + 1, None, f"événement n° {last_number + 1} manquant : numérotation "
+                                           f"interrompue (n° {last_number} suivi du n° {number})")
+        elif prev_hash != last_hash:
+            problem(number, "prev_hash", f"événement n° {number} : chaînage rompu")
+        report.checked += 1
+        try:
+            entry = fiscal.JournalEntry(register, number, created_at, operator, kind, json.loads(details))
+            canonical = fiscal.canonical_event(entry)
+        except (ValueError, TypeError):
+            problem(number, "details", f"événement n° {number} : détails illisibles")
+        else:
+            if fiscal.chain_hash(prev_hash, canonical) != digest:
+                problem(number, None, f"événement n° {number} : contenu ou empreinte modifié "
+                                      "(type, horodatage, caisse, opérateur, détails)")
+        state[register] = (number, digest)
+    return list(reports.values())
+
+
+# -- everything --------------------------------------------------------------------------------
+def verify(conn: sqlite3.Connection) -> list[ChainReport]:
+    """Every chain of the database, tickets then journal, registers in order."""
+    fast, suspicious = _fast_tickets(conn)
+    registers = sorted(set(fast) | (suspicious - {"*orphans*"}))
+    tickets = {r: (_exact_tickets(conn, r) if r in suspicious else fast[r]) for r in registers}
+    for register, number in _outbox_orphans(conn):
+        report = tickets.setdefault(register, ChainReport("tickets", register))
+        if not any(p.number == number for p in report.problems) and len(report.problems) < MAX_PROBLEMS:
+            report.problems.append(Problem(number, None, f"ticket n° {number} absent de la base alors "
+                                                         "qu'il figure dans la file d'envoi : supprimé ?"))
+    if "*orphans*" in suspicious:  # lines, VAT rows or payments whose ticket is gone
+        for table in ("ticket_line", "ticket_vat", "payment"):
+            n = conn.execute(f"SELECT count(*) FROM {table} WHERE ticket_id NOT IN (SELECT id FROM ticket)"
+                             ).fetchone()[0]
+            if n:
+                report = next(iter(tickets.values()), None) or tickets.setdefault("?", ChainReport("tickets", "?"))
+                report.problems.append(Problem(None, table, f"{n} ligne(s) de {table} sans ticket : "
+                                                         "ticket supprimé ?"))
+    for report in tickets.values():
+        report.problems.sort(key=lambda p: (p.number is None, p.number or 0))
+    journal = sorted(_journal(conn), key=lambda r: r.register)
+    return [tickets[r] for r in sorted(tickets)] + journal
+
+
+def open_readonly(path: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
