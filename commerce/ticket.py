@@ -35,7 +35,8 @@ class Payment:
 
     @property
     def change(self) -> int:
-        return max(0, self.given - self.amount) if self.method == "cash" else 0
+        # Change is only ever given back on cash handed over, never on a refund (negative amount).
+        return max(0, self.given - self.amount) if self.method == "cash" and self.amount > 0 else 0
 
 
 def check_qty(qty: int) -> int:

@@ -58,3 +58,10 @@ def test_the_wire_refuses_non_training_tickets_and_impossible_dates():
     future = (datetime.now() + timedelta(days=3)).isoformat()
     with pytest.raises(WireError, match="invraisemblable"):
         ticket_from_wire(_wire(created_at=future))
+
+
+def test_a_cash_refund_gives_no_change():
+    from commerce.ticket import Payment
+
+    assert Payment("cash", -250).change == 0
+    assert Payment("cash", 359, 500).change == 141
