@@ -4,10 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import camera, catalogue, receipt_encode, report, scan, startup
+from . import camera, catalogue, fiscal_verify, receipt_encode, report, scan, startup
 
 
-for _module in (receipt_encode, camera):  # one table of targets and labels for every figure
+for _module in (receipt_encode, camera, fiscal_verify):  # one table of targets and labels for every figure
     report.TARGETS.update(_module.TARGETS)
     report.LABELS.update(getattr(_module, "LABELS", {}))
 
@@ -50,6 +50,9 @@ def main(argv=None) -> int:
 
     log("caméra : images 1280×720 avec un EAN-13, pipeline contre appel brut du décodeur, un cœur")
     figures |= camera.run(3 if args.quick else 5)
+
+    log("chaîne fiscale : vérification de 100 000 tickets contre SHA-256 seul sur les mêmes octets")
+    figures |= fiscal_verify.run(3 if args.quick else 5, log)
 
     results = report.with_targets(figures)
     sys.stderr.flush()

@@ -176,6 +176,7 @@ class RegisterService:
         try:
             job()
         except Exception as e:  # any device fault: the sale is already stored
+            self.store.record_event("printer_error", self.register, self.cashier, {"error": str(e)})  # chained JET
             return f"Ticket non imprimé ({e}) : F9 pour relancer l'impression"
         return None
 

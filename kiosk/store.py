@@ -177,29 +177,34 @@ class KioskStore:
                 (register,)).fetchone() or (None, None)
             v = ticket.validate(ticket_id=str(uuid.uuid4()), register=register, number=next_ticket_number(last),
                                 cashier=cashier, created_at=(now or datetime.now()).replace(microsecond=0))
-            record = fiscal.fiscal_ticket(v, corrects)
-            canonical = fiscal.canonical_ticket(record)
-            prev_hash = prev_hash or fiscal.GENESIS  # the first ticket (or the first after an old version's)
-            digest = fiscal.chain_hash(prev_hash, canonical)
-            self.conn.execute(
-                "INSERT INTO ticket(id, register, number, created_at, cashier, total, training, corrects_register, "
-                "corrects_number, canonical, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (v.id, v.register, v.number, record.timestamp, v.cashier, v.total, int(v.training),
-                 corrects[0] if corrects else None, corrects[1] if corrects else None,
-                 canonical.decode("utf-8"), prev_hash, digest))
-            self.conn.executemany(
-                "INSERT INTO ticket_line(ticket_id, line_no, gtin13, label, qty, unit_price, vat_bp, total, ht) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                [(v.id, i, l.gtin, l.label, l.qty, l.unit_price, l.vat_rate, l.total, l.ht)
-                 for i, l in enumerate(record.lines)])
-            self.conn.executemany(
-                "INSERT INTO ticket_vat(ticket_id, rate_bp, ht, tva, ttc) VALUES (?,?,?,?,?)",
-                [(v.id, r.rate, r.ht, r.tva, r.ttc) for r in record.vat])
-            self.conn.executemany(
-                "INSERT INTO payment(ticket_id, line_no, method, amount, given) VALUES (?,?,?,?,?)",
-                [(v.id, i, p.method, p.amount, p.given) for i, p in enumerate(v.payments)])
-            outbox.enqueue(self.conn, "ticket", v.id, ticket_to_wire(v))
+            self._insert_sale(v, corrects, prev_hash or fiscal.GENESIS)  # GENESIS: first ticket of the chain
         return v
+
+    def _insert_sale(self, v: ValidatedTicket, corrects: Optional[tuple[str, int]], prev_hash: str) -> str:
+        """Insert a validated ticket, its fiscal fields, hashes and outbox record (caller's transaction).
+        Returns its hash."""
+        record = fiscal.fiscal_ticket(v, corrects)
+        canonical = fiscal.canonical_ticket(record)
+        digest = fiscal.chain_hash(prev_hash, canonical)
+        self.conn.execute(
+            "INSERT INTO ticket(id, register, number, created_at, cashier, total, training, corrects_register, "
+            "corrects_number, canonical, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (v.id, v.register, v.number, record.timestamp, v.cashier, v.total, int(v.training),
+             corrects[0] if corrects else None, corrects[1] if corrects else None,
+             canonical.decode("utf-8"), prev_hash, digest))
+        self.conn.executemany(
+            "INSERT INTO ticket_line(ticket_id, line_no, gtin13, label, qty, unit_price, vat_bp, total, ht) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [(v.id, i, l.gtin, l.label, l.qty, l.unit_price, l.vat_rate, l.total, l.ht)
+             for i, l in enumerate(record.lines)])
+        self.conn.executemany(
+            "INSERT INTO ticket_vat(ticket_id, rate_bp, ht, tva, ttc) VALUES (?,?,?,?,?)",
+            [(v.id, r.rate, r.ht, r.tva, r.ttc) for r in record.vat])
+        self.conn.executemany(
+            "INSERT INTO payment(ticket_id, line_no, method, amount, given) VALUES (?,?,?,?,?)",
+            [(v.id, i, p.method, p.amount, p.given) for i, p in enumerate(v.payments)])
+        outbox.enqueue(self.conn, "ticket", v.id, ticket_to_wire(v))
+        return digest
 
     def ticket_hash(self, ticket_id: str) -> Optional[str]:
         """The chain hash of a stored ticket (its first characters are printed on the receipt)."""
