@@ -85,10 +85,20 @@ def ticket_barcode_data(register: str, number: int) -> str:
     return f"{int(reg):03d}{number:09d}"
 
 
-def build_receipt(ticket: ValidatedTicket, columns: int, shop: ShopInfo = ShopInfo()) -> list:
+def build_receipt(ticket: ValidatedTicket, columns: int, shop: ShopInfo = ShopInfo(), *,
+                  fingerprint: str = "", version: str = "", copy: int = 0, gift: bool = False) -> list:
+    """The receipt of a validated ticket.
+
+    fingerprint: the start of the ticket's chain hash, and version: the software's, both printed (law).
+    copy: a reprint's number (DUPLICATA n° copy); gift: a gift receipt, with no prices.
+    """
     w = columns
     rule = Text("-" * w)
     out: list = [Text(TRAINING_BANNER, "center", bold=True, double=True)]
+    if copy:
+        out.append(Text(f"DUPLICATA n° {copy}"[:w // 2], "center", bold=True, double=True))
+    if gift:
+        out.append(Text("TICKET CADEAU"[:w // 2], "center", bold=True, double=True))
     out += [Text(line, "center", bold=True) for line in wrap(shop.name, w)]
     out += [Text(line, "center") for a in shop.address for line in wrap(a, w)]
     out.append(rule)
@@ -96,6 +106,12 @@ def build_receipt(ticket: ValidatedTicket, columns: int, shop: ShopInfo = ShopIn
     out.append(Text(ticket.created_at.strftime("Le %d/%m/%Y à %H:%M:%S")))
     out += [Text(s) for s in wrap(f"Caissier : {ticket.cashier}", w)]
     out.append(rule)
+    if gift:  # what was bought, never what it cost
+        for line in ticket.lines:
+            out += [Text(s) for s in left_right(line.label, f"x {line.qty}", w)]
+        out.append(rule)
+        out += [Text(s, "center") for s in wrap("Échange possible sur présentation de ce ticket", w)]
+        return out + _footer(ticket, w, shop, fingerprint, version)
     for line in ticket.lines:
         if line.qty == 1:
             out += [Text(s) for s in left_right(line.label, format_amount(line.total), w)]
@@ -116,10 +132,18 @@ def build_receipt(ticket: ValidatedTicket, columns: int, shop: ShopInfo = ShopIn
         out += [Text(s) for s in left_right(PAYMENT_METHODS[p.method], format_eur(shown), w)]
     if ticket.change:
         out += [Text(s, bold=True) for s in left_right("Rendu", format_eur(ticket.change), w)]
-    out.append(rule)
-    out.append(Text(TRAINING_BANNER, "center", bold=True, double=True))
+    if copy:
+        out.append(Text(f"DUPLICATA n° {copy}"[:w // 2], "center", bold=True, double=True))
+    return out + _footer(ticket, w, shop, fingerprint, version)
+
+
+def _footer(ticket: ValidatedTicket, w: int, shop: ShopInfo, fingerprint: str, version: str) -> list:
+    out = [Text("-" * w), Text(TRAINING_BANNER, "center", bold=True, double=True)]
     out += [Text(s, "center") for s in wrap("Ticket d'exercice, sans valeur commerciale", w)]
     out.append(Barcode("CODE128", ticket_barcode_data(ticket.register, ticket.number)))
+    sealed = " · ".join(x for x in (f"Empreinte {fingerprint}" if fingerprint else "",
+                                     f"Comptoir {version}" if version else "") if x)
+    out += [Text(s, "center") for s in wrap(sealed, w)] if sealed else []
     out += [Text(s, "center") for s in wrap(shop.footer, w)]
     out.append(Cut())
     return out

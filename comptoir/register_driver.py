@@ -105,7 +105,12 @@ def play_action(driver: RegisterDriver, verb: str, args: list[str]) -> dict:
         return driver.pay_cash(args[1] if len(args) == 2 else "")
     if verb == "pay" and args == ["card"]:
         return driver.pay_card()
-    usage = {"scan": "scan CODE", "qty": "qty N", "remove": "remove", "pay": "pay cash MONTANT | pay card"}
+    if verb == "reprint" and not args:
+        return driver.key("F8")
+    if verb == "gift-receipt" and not args:
+        return driver.key("F10")
+    usage = {"scan": "scan CODE", "qty": "qty N", "remove": "remove", "pay": "pay cash MONTANT | pay card",
+             "reprint": "reprint", "gift-receipt": "gift-receipt"}
     if verb in usage:
         raise ValueError(f"arguments incorrects pour « {verb} » : attendu « {usage[verb]} »")
-    raise ValueError(f"action « {verb} » inconnue (actions : scan, qty, remove, pay)")
+    raise ValueError(f"action « {verb} » inconnue (actions : {', '.join(usage)})")

@@ -17,6 +17,7 @@ from commerce.receipt import ShopInfo, build_receipt
 from commerce.ticket import Ticket, ValidatedTicket
 
 from .store import KioskStore
+from .version import VERSION
 
 
 @dataclass
@@ -159,13 +160,39 @@ class RegisterService:
         self.on_sale(sale)
         change = f" — rendu {format_eur(sale.change)}" if sale.change else ""
         message = f"Ticket n° {sale.number} enregistré : {format_eur(sale.total)}{change}"
-        fault = self._print(lambda: self.printer.print_job(build_receipt(sale, self.printer.columns, self.shop)))
+        fault = self._print(lambda: self.printer.print_job(self._receipt(sale)))
         if any(p.method == "cash" for p in sale.payments):
             drawer_fault = self._open_drawer()  # even when printing failed: change is due now
             fault = fault or drawer_fault
         if fault:
             return Feedback(f"{message}. {fault}", "error")
         return Feedback(message)
+
+    def _receipt(self, sale: ValidatedTicket, **kw) -> list:
+        fingerprint = (self.store.ticket_hash(sale.id) or "")[:8]  # the start of its chain hash
+        return build_receipt(sale, self.printer.columns, self.shop, fingerprint=fingerprint,
+                             version=VERSION, **kw)
+
+    def reprint_last(self) -> Feedback:
+        """A copy of the last ticket, marked DUPLICATA with its number, and logged in the journal."""
+        sale = self.last_sale
+        if sale is None:
+            return Feedback("Aucun ticket à réimprimer depuis l'ouverture de la caisse", "error")
+        copy = 1 + sum(1 for e in self.store.events(self.register)
+                       if e.kind == "reprint" and e.details.get("ticket") == sale.number)
+        self.store.record_event("reprint", self.register, self.cashier, {"ticket": sale.number, "copy": copy})
+        fault = self._print(lambda: self.printer.print_job(self._receipt(sale, copy=copy)))
+        if fault:
+            return Feedback(fault, "error")
+        return Feedback(f"Duplicata n° {copy} du ticket n° {sale.number} imprimé")
+
+    def gift_receipt(self) -> Feedback:
+        """A gift receipt for the last ticket: what was bought, without any price."""
+        sale = self.last_sale
+        if sale is None:
+            return Feedback("Aucun ticket pour un ticket cadeau", "error")
+        fault = self._print(lambda: self.printer.print_job(self._receipt(sale, gift=True)))
+        return Feedback(fault, "error") if fault else Feedback(f"Ticket cadeau du ticket n° {sale.number} imprimé")
 
     @property
     def print_pending(self) -> bool:

@@ -54,7 +54,7 @@ Les prix et taux de TVA du catalogue de démonstration sont inventés.
 
 Raccourcis : F2 rechercher · chiffres puis F3 (ou *) quantité · Suppr supprimer la ligne ·
 flèches haut/bas : choisir la ligne · F5 encaisser · montant puis F6 espèces (Entrée aussi) · F7 carte ·
-F9 relancer l'impression · Échap retour · F1 à propos."""
+F8 duplicata · F9 relancer l'impression · F10 ticket cadeau · Échap retour · F1 à propos."""
 
 
 def _gray_texture(frame):
@@ -443,6 +443,12 @@ class RegisterApp(App):
     def retry_print(self):
         self._show(self.service.retry_print())
 
+    def reprint_last(self):
+        self._show(self.service.reprint_last())
+
+    def gift_receipt(self):
+        self._show(self.service.gift_receipt())
+
     def open_search(self):
         if self.search_popup is None:
             self._search = ("", [], 0)
@@ -500,12 +506,8 @@ class RegisterApp(App):
 
     def open_about(self):
         if self.about_popup is None:
-            from importlib.metadata import PackageNotFoundError, version
-            try:
-                v = version("comptoir")
-            except PackageNotFoundError:
-                v = "dev"
-            self.about_popup = AboutPopup(body=ABOUT.format(version=v, count=self.store.product_count()))
+            from ..version import VERSION
+            self.about_popup = AboutPopup(body=ABOUT.format(version=VERSION, count=self.store.product_count()))
             self.about_popup.bind(on_dismiss=self._forget_popups)
             self.about_popup.open()
         self._bump()

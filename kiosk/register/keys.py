@@ -10,7 +10,9 @@ ACTIONS = {
     286: "go_payment",              # F5
     287: "do_cash",                 # F6: typed amount given in cash (none = exact amount)
     288: "do_card",                 # F7
+    289: "reprint_last",            # F8: duplicata of the last ticket
     290: "retry_print",             # F9
+    291: "gift_receipt",            # F10: gift receipt (no prices) of the last ticket
     127: "do_remove",               # Suppr / Delete
     27: "go_sale",                  # Échap
     273: "select_up",               # ↑
