@@ -155,7 +155,7 @@ class RegisterService:
         if sale.change:
             self._display("show_change", sale.total, sale.change)
         else:
-            self._display("thank_you", self.shop.footer)
+            self._display("thank_you", "")
         self.ticket, self.selected, self.last_sale = Ticket(), None, sale
         self.on_sale(sale)
         change = f" — rendu {format_eur(sale.change)}" if sale.change else ""
