@@ -20,7 +20,13 @@ KINDS = {
     "printer_error": "erreur d'imprimante",
     "reprint": "réimpression (duplicata)",
     "drawer_no_sale": "ouverture du tiroir sans vente",
-    "failed_sign_in": "échec de connexion",
+    "failed_sign_in": "échec de connexion",  # older name, unused: sign-in failures are "sign_in_failed"
+    # who is at the register (commerce.operators event kinds, written by kiosk.signin_service)
+    "sign_in": "connexion",
+    "sign_in_failed": "échec de connexion",
+    "sign_out": "déconnexion",
+    "approval": "accord du professeur",
+    "approval_refused": "accord refusé",
     "closing": "clôture",
     "archive": "archivage",
 }

@@ -28,7 +28,7 @@ from commerce.ticket import Ticket, ValidatedTicket, next_ticket_number
 from sync import outbox
 from sync.wire import ticket_to_wire
 
-from . import journal
+from . import journal, sessions
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS product (
@@ -114,6 +114,7 @@ class KioskStore:
         self.conn.executescript(SCHEMA + journal.SCHEMA)
         self._add_missing_columns()
         self.conn.executescript(TRIGGERS)
+        sessions.create(self.conn)  # cash sessions, movements and closings (kiosk.sessions)
         outbox.create(self.conn)
 
     def _add_missing_columns(self) -> None:
@@ -223,7 +224,60 @@ class KioskStore:
     def events(self, register: str) -> list[fiscal.JournalEntry]:
         return journal.entries(self.conn, register)
 
+    # -- cash sessions and closings (kiosk.sessions; the rules are commerce.cash) --------------------
+    def _write(self, fn, *args, **kwargs):
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return fn(self.conn, *args, **kwargs)
+
+    def open_session(self, register: str, operator: str, opening_count, now: Optional[datetime] = None):
+        """Open a cash session with its float counted by denomination (commerce.cash.CashCount)."""
+        return self._write(sessions.open_session, register, operator, opening_count, now)
+
+    def current_session(self, register: str):
+        return sessions.current_session(self.conn, register)
+
+    def check_can_sell(self, register: str, now: Optional[datetime] = None):
+        """Raise CommerceError when no session is open, it is over 24 hours old, or the day is closed."""
+        return sessions.check_can_sell(self.conn, register, now)
+
+    def cash_movement(self, register: str, direction: str, amount: int, reason: str, *, note: str = "",
+                      operator: str, now: Optional[datetime] = None):
+        """Cash in ('in') or out ('out') of the open session, with its reason (commerce.cash.MOVEMENT_REASONS)."""
+        return self._write(sessions.add_movement, register, direction, amount, reason, note=note,
+                           operator=operator, now=now)
+
+    def x_report(self, register: str, operator: str, now: Optional[datetime] = None):
+        """Rapport X of the open session (writes nothing)."""
+        return sessions.x_report(self.conn, register, operator, now)
+
+    def close_session(self, register: str, counted_cash, counted_other=None, *, operator: str,
+                      now: Optional[datetime] = None, end_of_day: bool = True):
+        """Clôture Z, with the period closings due; returns kiosk.sessions.ClosingResult."""
+        return self._write(sessions.close_session, register, counted_cash, counted_other, operator=operator,
+                           now=now, end_of_day=end_of_day)
+
+    def close_periods(self, register: str, through, *, operator: str, now: Optional[datetime] = None):
+        """Day, month and year closings due up to the date `through`, on demand."""
+        return self._write(sessions.close_periods, register, through, operator=operator, now=now)
+
+    def closings(self, register: str, kind: Optional[str] = None):
+        return sessions.closings(self.conn, register, kind)
+
     def ticket_count(self, register: str) -> int:
         """Tickets of the register so far (numbers have no gaps, so the last number is the count)."""
         last = self.conn.execute("SELECT max(number) FROM ticket WHERE register = ?", (register,)).fetchone()[0]
         return last or 0
+
+    # -- operators (kiosk.operators_store; the sign-in service is kiosk.signin_service) ---------
+    def operators(self, active_only: bool = False):
+        from . import operators_store
+        return operators_store.operators(self.conn, active_only=active_only)
+
+    def operator(self, operator_id: str):
+        from . import operators_store
+        return operators_store.get(self.conn, operator_id)
+
+    def add_operator(self, operator, now: Optional[datetime] = None):
+        from . import operators_store
+        return operators_store.add(self.conn, operator, now)
