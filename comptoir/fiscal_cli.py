@@ -52,7 +52,7 @@ def verify(database, config) -> int:
         print("Aucun ticket ni événement enregistré : rien à vérifier.")
         return 0
     for r in reports:
-        what = "tickets" if r.kind == "tickets" else "journal des événements techniques"
+        what = {"tickets": "tickets", "closings": "clôtures"}.get(r.kind, "journal des événements techniques")
         count = f"{r.checked} enregistrement{'s' if r.checked > 1 else ''} vérifié{'s' if r.checked > 1 else ''}"
         legacy = (f", {r.legacy} ticket{'s' if r.legacy > 1 else ''} antérieur{'s' if r.legacy > 1 else ''} "
                   "à la chaîne (version précédente, non chaîné" + ("s" if r.legacy > 1 else "") + ")"

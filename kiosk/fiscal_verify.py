@@ -1,4 +1,4 @@
-"""Recompute every fiscal chain of a kiosk database (tickets per register, journal per register).
+"""Recompute every fiscal chain of a kiosk database (tickets, closings and journal, per register).
 
 Hashes are recomputed from the stored *columns* (ticket, ticket_line, ticket_vat, payment, journal),
 never from the sealed canonical copy; the copy only serves to tell which field changed.
@@ -30,7 +30,7 @@ class Problem:
 
 @dataclass
 class ChainReport:
-    kind: str  # "tickets" | "journal"
+    kind: str  # "tickets" | "closings" | "journal"
     register: str
     checked: int = 0
     legacy: int = 0  # tickets stored by a version without the chain (before its first chained ticket)
@@ -42,7 +42,10 @@ class ChainReport:
 
     @property
     def name(self) -> str:
-        return f"caisse {self.register}, {'ticket' if self.kind == 'tickets' else 'événement'}"
+        return f"caisse {self.register}, {RECORD_NAMES[self.kind]}"
+
+
+RECORD_NAMES = {"tickets": "ticket", "closings": "clôture", "journal": "événement"}
 
 
 # -- tickets: fast pass ----------------------------------------------------------------------
@@ -172,14 +175,14 @@ def _exact_tickets(conn: sqlite3.Connection, register: str) -> ChainReport:
 
 
 def _name_changed_fields(problem, what: str, number: int, sealed: Optional[str], recomputed: bytes,
-                         prev_hash: Optional[str], digest: str) -> None:
+                         prev_hash: Optional[str], digest: str, describe=fiscal.describe_path) -> None:
     try:
         diffs = fiscal.diff_fields(json.loads(sealed), json.loads(recomputed)) if sealed else []
     except ValueError:
         diffs = []
         problem(number, "canonical", f"{what} n° {number} : copie scellée illisible")
     for path, before, after in diffs:
-        problem(number, path, f"{what} n° {number} : {fiscal.describe_path(path)} modifié : "
+        problem(number, path, f"{what} n° {number} : {describe(path)} modifié : "
                               f"scellé {_show(before)}, trouvé {_show(after)}")
     if not diffs and sealed is not None:
         if fiscal.chain_hash(prev_hash or fiscal.GENESIS, sealed.encode("utf-8")) == digest:
@@ -249,9 +252,95 @@ def _journal(conn: sqlite3.Connection) -> list[ChainReport]:
     return list(reports.values())
 
 
+# -- closings (Z, day, month, year: kiosk.sessions) -----------------------------------------------
+CLOSING_LABELS = {
+    "kind": "type de clôture", "period_start": "début de période", "period_end": "fin de période",
+    "session": "session", "first_ticket": "premier ticket", "last_ticket": "dernier ticket",
+    "figures": "chiffres", "checks": "écarts par moyen de paiement", "difference": "écart",
+    "perpetual_total": "grand total perpétuel", "perpetual_absolute": "grand total perpétuel absolu",
+    "expected": "attendu", "counted": "compté", "cash_out": "sorties", "cash_in": "apports",
+    "opening_float": "fond de caisse", "tendered": "reçu en espèces", "change": "rendu monnaie",
+    "refunds": "remboursements", "gross_sales": "ventes", "returns": "retours", "tickets": "nombre de tickets",
+}
+
+
+def describe_closing_path(path: str) -> str:
+    leaf = path.rpartition(".")[2].split("[")[0]
+    if leaf in CLOSING_LABELS:
+        return f"{CLOSING_LABELS[leaf]} ({path})"
+    return fiscal.describe_path(path)
+
+
+def _closings(conn: sqlite3.Connection) -> list[ChainReport]:
+    from .sessions import KIND_LABELS, canonical_closing, closing_record
+
+    try:
+        rows = conn.execute(
+            "SELECT register, number, kind, period_start, period_end, session, created_at, operator, first_ticket, "
+            "last_ticket, figures, checks, difference, perpetual_total, perpetual_absolute, training, canonical, "
+            "prev_hash, hash FROM closing ORDER BY register, number").fetchall()
+    except sqlite3.OperationalError:  # a database from before closings
+        return []
+    reports: dict[str, ChainReport] = {}
+    state: dict[str, tuple[int, str]] = {}
+    for (register, number, kind, p_start, p_end, session, created_at, operator, first, last, figures, checks,
+         difference, perpetual_total, perpetual_absolute, training, sealed, prev_hash, digest) in rows:
+        report = reports.setdefault(register, ChainReport("closings", register))
+        last_number, last_hash = state.get(register, (0, fiscal.GENESIS))
+        what = KIND_LABELS.get(kind, "clôture")
+
+        def problem(n, path, message):
+            if len(report.problems) < MAX_PROBLEMS:
+                report.problems.append(Problem(n, path, message))
+
+        gap = number != last_number + 1
+        if gap:
+            problem(last_number + 1, None, f"clôture n° {last_number + 1} manquante : numérotation interrompue "
+                                           f"(n° {last_number} suivi du n° {number}), clôture supprimée ?")
+        elif prev_hash != last_hash:
+            problem(number, "prev_hash", f"{what} n° {number} : chaînage rompu (l'empreinte précédente "
+                                         "enregistrée n'est pas celle de la clôture précédente)")
+        report.checked += 1
+        try:
+            record = closing_record(register, number, kind, p_start, p_end, session, created_at, operator, first,
+                                    last, json.loads(figures), json.loads(checks), difference, perpetual_total,
+                                    perpetual_absolute, bool(training))
+            recomputed = canonical_closing(record)
+        except (ValueError, TypeError):
+            problem(number, "figures", f"{what} n° {number} : chiffres illisibles")
+        else:
+            if fiscal.chain_hash(prev_hash, recomputed) != digest:
+                _name_changed_fields(problem, what, number, sealed, recomputed, prev_hash, digest,
+                                     describe_closing_path)
+            elif kind == "Z":  # the session's float and movements, as the Z sealed them
+                _check_session_rows(conn, problem, what, number, register, session, record["figures"])
+        state[register] = (number, digest)
+    return list(reports.values())
+
+
+def _check_session_rows(conn, problem, what, number, register, session, figures) -> None:
+    row = conn.execute("SELECT opening_count, opening_total FROM cash_session WHERE register = ? AND number = ?",
+                       (register, session)).fetchone()
+    if row is None:
+        problem(number, "session", f"{what} n° {number} : session de caisse n° {session} absente, supprimée ?")
+        return
+    sealed_count = figures.get("opening_count", {})
+    pieces = {str(p["denomination"]): p["count"] for p in sealed_count.get("pieces", [])}
+    if json.loads(row[0]) != pieces or row[1] != sealed_count.get("total"):
+        problem(number, "opening_count", f"{what} n° {number} : fond de caisse de la session n° {session} "
+                                         "modifié après la clôture")
+    moves = conn.execute("SELECT direction, amount, reason, note, operator, created_at FROM cash_movement "
+                         "WHERE register = ? AND session = ? ORDER BY line_no", (register, session)).fetchall()
+    sealed_moves = [(m["direction"], m["amount"], m["reason"], m["note"], m["operator"], m["at"])
+                    for m in figures.get("movements", [])]
+    if [tuple(m) for m in moves] != sealed_moves:
+        problem(number, "movements", f"{what} n° {number} : mouvements de caisse de la session n° {session} "
+                                     "modifiés ou supprimés après la clôture")
+
+
 # -- everything --------------------------------------------------------------------------------
 def verify(conn: sqlite3.Connection) -> list[ChainReport]:
-    """Every chain of the database, tickets then journal, registers in order."""
+    """Every chain of the database, tickets, closings then journal, registers in order."""
     fast, suspicious = _fast_tickets(conn)
     registers = sorted(set(fast) | (suspicious - {"*orphans*"}))
     tickets = {r: (_exact_tickets(conn, r) if r in suspicious else fast[r]) for r in registers}
@@ -270,8 +359,9 @@ def verify(conn: sqlite3.Connection) -> list[ChainReport]:
                                                          "ticket supprimé ?"))
     for report in tickets.values():
         report.problems.sort(key=lambda p: (p.number is None, p.number or 0))
+    closings = sorted(_closings(conn), key=lambda r: r.register)
     journal = sorted(_journal(conn), key=lambda r: r.register)
-    return [tickets[r] for r in sorted(tickets)] + journal
+    return [tickets[r] for r in sorted(tickets)] + closings + journal
 
 
 def open_readonly(path: str) -> sqlite3.Connection:
