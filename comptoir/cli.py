@@ -9,6 +9,9 @@ from pathlib import Path
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["report"]:
+        from .report_cli import main as report_main
+        return report_main(argv[1:])
     if argv[:1] == ["operators"]:
         from .operators_cli import main as operators_main
         return operators_main(argv[1:])
