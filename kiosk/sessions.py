@@ -44,7 +44,6 @@ from typing import Mapping, Optional, Sequence
 
 from commerce import cash, fiscal
 from commerce.errors import CommerceError
-from commerce.money import format_eur
 from commerce.ticket import Line, Payment, ValidatedTicket
 from commerce.vat import VatRow
 
@@ -617,7 +616,3 @@ def registers(conn: sqlite3.Connection) -> list[str]:
             pass
     return sorted(found)
 
-
-def describe(amount: int) -> str:
-    """Signed euros for messages: +1,20 € / −0,30 €."""
-    return ("+" if amount > 0 else "") + format_eur(amount)
