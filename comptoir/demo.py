@@ -126,6 +126,18 @@ def demo_codes(n: int) -> list[str]:
     return codes
 
 
+DEMO_BADGE = "0400000000015"  # Léa Martin, a demo student (commerce.operators.DEMO_OPERATORS)
+
+
+def _starts_with_login(script: Path) -> bool:
+    try:
+        lines = script.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return False
+    first = next((p for p in map(parse_script_line, lines) if p is not None), None)
+    return first is not None and first[0] == "login"
+
+
 def play_sales(driver: RegisterDriver, n: int) -> None:
     codes = demo_codes(3 * n)
     for s in range(n):
@@ -234,6 +246,9 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
         register = start_register(toml, token, out / "state.json", screen.env, out / "register.log")
         driver = RegisterDriver(out / "state.json", Keyboard(screen.env), register)
         driver.wait_ready()
+        if script is None or not _starts_with_login(script):
+            st = driver.login(DEMO_BADGE)  # a demo student signs in (a script may do it itself)
+            log(f"connexion : {st.get('message')}")
         if script is not None:
             play_script(driver, script)
         else:

@@ -55,6 +55,10 @@ class RegisterDriver:
         """A keyboard-wedge scanner burst: the digits at `delay_ms` per key, then Enter."""
         return self._act(lambda: (self.kb.type(code, delay_ms), self.kb.key("Return")))
 
+    def login(self, badge: str) -> dict:
+        """Sign in by scanning a badge (the same burst as a product)."""
+        return self.scan(badge)
+
     def qty(self, n: str) -> dict:
         return self._act(lambda: (self.kb.type(str(n)), self.kb.key("F3")))
 
@@ -105,12 +109,16 @@ def play_action(driver: RegisterDriver, verb: str, args: list[str]) -> dict:
         return driver.pay_cash(args[1] if len(args) == 2 else "")
     if verb == "pay" and args == ["card"]:
         return driver.pay_card()
+    if verb == "login" and len(args) == 1:
+        return driver.login(args[0])
+    if verb == "logout" and not args:
+        return driver.key("F12")
     if verb == "reprint" and not args:
         return driver.key("F8")
     if verb == "gift-receipt" and not args:
         return driver.key("F10")
     usage = {"scan": "scan CODE", "qty": "qty N", "remove": "remove", "pay": "pay cash MONTANT | pay card",
-             "reprint": "reprint", "gift-receipt": "gift-receipt"}
+             "reprint": "reprint", "gift-receipt": "gift-receipt", "login": "login BADGE", "logout": "logout"}
     if verb in usage:
         raise ValueError(f"arguments incorrects pour « {verb} » : attendu « {usage[verb]} »")
     raise ValueError(f"action « {verb} » inconnue (actions : {', '.join(usage)})")

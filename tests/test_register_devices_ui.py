@@ -63,7 +63,7 @@ def test_camera_scanner_from_a_video_file(screen, tmp_path):  # noqa: F811
     on, off = ean13_frame(CROC, size=(640, 480), seed=3), ean13_frame(None, size=(640, 480), seed=3)
     video = tmp_path / "douchette.mp4"
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30, (640, 480), False)
-    for frame in [off] * 5 + [on] * 30 + [off] * 30 + [on] * 30 + [off] * 5:
+    for frame in [off] * 90 + [on] * 30 + [off] * 30 + [on] * 30 + [off] * 5:  # 3 s to sign in first
         writer.write(frame)
     writer.release()
     reg = Register(tmp_path, screen, printer_extra=f'[scanner]\nuri = "camera://{video}"\n')

@@ -139,3 +139,11 @@ def test_a_person_typing_fast_on_a_slow_machine_is_not_a_scan():
             d.feed(ch, t)
         t += 0.3
     assert d.terminate(t) == Entry("typed", "123456789")
+
+
+def test_the_first_key_alone_in_the_frame_before_stays_in_the_scan():
+    d = WedgeDecoder()
+    d.feed(CODE[0], 1.0)  # the scanner's first key just made it into one frame
+    for ch in CODE[1:]:
+        d.feed(ch, 1.09)  # the rest piled up in the next, 90 ms later
+    assert d.terminate(1.1) == Entry("scan", CODE)

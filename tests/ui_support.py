@@ -16,6 +16,9 @@ from comptoir.xsession import Keyboard, VirtualScreen, XError
 from kiosk.store import KioskStore
 
 
+STUDENT_BADGE = "0400000000015"  # Léa Martin, commerce.operators.DEMO_OPERATORS
+
+
 def demo_products() -> list[Product]:
     with CATALOGUE.open(encoding="utf-8", newline="") as f:
         return [p for p in parse_rows(csv.DictReader(f)) if isinstance(p, Product)]
@@ -50,6 +53,9 @@ class Register:
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.driver = RegisterDriver(root / "state.json", Keyboard(screen.env), self.proc)
         self.driver.wait_ready(90)
+        self.driver.kb._run("mousemove", "700", "100")  # the pointer off the buttons: keys only
+        st = self.driver.login(STUDENT_BADGE)
+        assert st["operator"] == "eleve1", st.get("message")
 
     def close(self):
         if self.proc.poll() is None:

@@ -31,6 +31,7 @@ from .layout import NONE, check_mode, fix_layout
 
 SAME_FRAME_S = 0.003  # keys handed over in one frame
 FAST_GAP_S = 0.05  # nobody types two keys this close, again and again
+ONE_FRAME_S = 0.15  # a slow frame with software OpenGL
 STALL_S = 0.6  # a longer silence always ends a burst (a stalled frame is shorter than this)
 MAX_AVG_GAP_S = 0.04  # average gap between the keys of a burst: people type at 80 ms per key and more
 PILE_UP = 3  # keys arriving in one frame that only a machine sends
@@ -88,7 +89,8 @@ class WedgeDecoder:
             gap = t[i] - t[i - 1]
             # Across a stall, both sides must be piles of keys: a lone key typed by hand just
             # before a scan (a quantity, say) stays out of it.
-            piled = self._group_size(i) >= PILE_UP and self._group_size_before(i) >= 2
+            # (the first key of a burst may still land alone in the frame before: up to one frame).
+            piled = self._group_size(i) >= PILE_UP and (self._group_size_before(i) >= 2 or gap <= ONE_FRAME_S)
             if not (gap <= FAST_GAP_S or (gap <= STALL_S and piled)):
                 break
             i -= 1

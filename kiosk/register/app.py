@@ -41,6 +41,10 @@ from sync.pusher import PushError, Pusher  # noqa: E402
 from ..config import KioskConfig  # noqa: E402
 from ..register_service import Feedback, RegisterService  # noqa: E402
 from ..store import KioskStore  # noqa: E402
+from .. import operators_store  # noqa: E402
+from ..signin_service import SignInService  # noqa: E402
+from commerce.errors import CommerceError  # noqa: E402
+from commerce.operators import ROLES, is_badge  # noqa: E402
 from . import keys  # noqa: E402
 from .customer_display import CustomerDisplayView, attach  # noqa: E402,F401 (kv uses the view)
 
@@ -52,6 +56,7 @@ Catalogue de démonstration : {count} produits.
 Données produits : Open Food Facts contributors, openfoodfacts.org, ODbL 1.0 (contenus DbCL).
 Les prix et taux de TVA du catalogue de démonstration sont inventés.
 
+Connexion : badge, ou nom puis code. F12 déconnexion.
 Raccourcis : F2 rechercher · chiffres puis F3 (ou *) quantité · Suppr supprimer la ligne ·
 flèches haut/bas : choisir la ligne · F5 encaisser · montant puis F6 espèces (Entrée aussi) · F7 carte ·
 F8 duplicata · F9 relancer l'impression · F10 ticket cadeau · Échap retour · F1 à propos."""
@@ -88,6 +93,10 @@ def _keep_text_input_on():
 
 
 class RootLayout(BoxLayout):
+    pass
+
+
+class LoginScreen(Screen):
     pass
 
 
@@ -138,6 +147,7 @@ class RegisterApp(App):
     message = StringProperty("Scannez un article pour commencer.")
     level = StringProperty("info")
     sync_text = StringProperty("")
+    login_for = StringProperty("Choisissez votre nom")
 
     def __init__(self, config: KioskConfig, state_path: str | None = None, **kw):
         super().__init__(**kw)
@@ -152,10 +162,14 @@ class RegisterApp(App):
         sc = config.scanner
         # A wedge scanner sends once per trigger pull; the short window only absorbs double reads.
         dedupe = float(sc.get("dedupe_s", 0.3))
+        if not operators_store.operators(self.store.conn):  # a new kiosk: the demo class, documented
+            operators_store.ensure_demo_operators(self.store)
+        self.signin = SignInService(self.store, config.register)
+        self.login_choice = None  # the operator chosen on screen before typing a PIN
         self.wedge = WedgeDecoder(suffix=sc.get("suffix", "enter"), layout=sc.get("layout", "none"),
                                   dedupe=Deduper(dedupe) if dedupe > 0 else None)
         self.external_scanner = None
-        self.register, self.cashier = config.register, config.cashier
+        self.register, self.cashier = config.register, ""
         self.events = 0  # state changes; the state file lets scripts and tests follow the window
         self.commands = 0  # command keys (Enter, F-keys…) fully handled
         self.search_popup = None
@@ -179,7 +193,9 @@ class RegisterApp(App):
         # Ctrl-C or a stop from the demo closes the window cleanly (the sale in progress is not a sale).
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *a: Clock.schedule_once(lambda dt: self.stop()))
-        self._refresh()
+        self._show_operators()
+        self.sm.current = "connexion"
+        self._show(Feedback("Scannez votre badge pour commencer."))
         self.pusher.start()
         self._open_devices()
         self._watch_drawer()
@@ -312,6 +328,12 @@ class RegisterApp(App):
         action = keys.ACTIONS.get(key)
         if action is None:
             return False
+        if self.sm.current == "connexion" and action not in ("enter", "backspace", "open_about", "go_sale", "tab",
+                                                             "select_up", "select_down"):
+            self._show(Feedback("Connectez-vous d'abord : scannez votre badge", "error"))
+            self.commands += 1
+            self._write_state()
+            return True
         if action == "enter" or (action == "tab" and self.wedge.ends_scan("tab")):
             self._on_enter()
         elif action == "tab":
@@ -333,6 +355,16 @@ class RegisterApp(App):
         entry = self.wedge.terminate(time.perf_counter())
         if self.wedge.duplicates > duplicates:  # a double read of the same code: nothing to do
             return
+        if self.sm.current == "connexion":
+            if entry is None:
+                self.login_pin("")
+            elif entry.kind == "scan" and len(entry.text) >= 8:  # a badge (EAN-13)
+                self.login_badge(entry.text)
+            else:  # a PIN, typed (however fast)
+                self.login_pin(entry.text)
+            return
+        if focused and entry is not None and not entry.text.isdigit():
+            entry = None  # fast typing in the search field, not a product code (codes are digits)
         if entry is not None and entry.kind == "scan":
             if focused:  # the burst went into the field too: take it back out
                 field = self.search_popup.ids.query
@@ -356,9 +388,73 @@ class RegisterApp(App):
             self.entry = ""
 
     def _scan(self, code):
+        if self.sm.current == "connexion":  # a serial or camera scan before anyone signed in
+            self.login_badge(code)
+            return
         if self.sm.current != "vente":
             self.sm.current = "vente"
+        if is_badge(code):
+            self._show(Feedback("Code de badge : pour changer d'opérateur, déconnectez-vous (F12)", "error"))
+            return
         self._show(self.service.scan(code))
+
+    # -- who is at the register ------------------------------------------------------------------
+    def _show_operators(self):
+        ops = operators_store.operators(self.store.conn, active_only=True)
+        self.root.ids.sm.get_screen("connexion").ids.operators.data = [
+            {"text": f"{op.name}  ({ROLES.get(op.role, op.role)})", "op_id": op.id,
+             "selected": op.id == self.login_choice} for op in ops]
+
+    def choose_operator(self, op_id):
+        op = operators_store.get(self.store.conn, op_id)
+        if op is None:
+            return
+        self.login_choice = op.id
+        self.login_for = f"{op.name} : tapez votre code"
+        self.take_entry()
+        self._show_operators()
+        self._bump()
+
+    def login_badge(self, code):
+        try:
+            result = self.signin.badge(code)
+        except CommerceError as e:
+            self._show(Feedback(f"Connexion : {e}", "error"))
+            return
+        self._after_login(result)
+
+    def login_pin(self, pin=None):
+        pin = self.take_entry() if pin is None else pin
+        if self.login_choice is None:
+            self._show(Feedback("Touchez d'abord votre nom, ou scannez votre badge", "error"))
+            return
+        try:
+            result = self.signin.pin(self.login_choice, pin)
+        except CommerceError as e:
+            self._show(Feedback(f"Connexion : {e}", "error"))
+            return
+        self._after_login(result)
+
+    def _after_login(self, result):
+        if not result.ok:
+            self._show(Feedback(result.message, "error"))
+            return
+        self.cashier = self.service.cashier = result.operator.name
+        self.login_choice, self.login_for = None, "Choisissez votre nom"
+        self.sm.current = "vente"
+        self._show(Feedback(f"{result.message} Scannez un article."))
+
+    def sign_out(self):
+        if self.sm.current == "connexion":
+            return
+        if self.service.ticket.lines:
+            self._show(Feedback("Terminez ou annulez le ticket avant de vous déconnecter", "error"))
+            return
+        self.signin.sign_out()
+        self.cashier = self.service.cashier = ""
+        self.sm.current = "connexion"
+        self._show_operators()
+        self._show(Feedback("Déconnecté. Scannez votre badge."))
 
     # -- actions (touch and shortcuts) ----------------------------------------------------------
     @property
@@ -382,14 +478,26 @@ class RegisterApp(App):
     def do_remove(self):
         self._show(self.service.remove_line())
 
+    def _move_operator(self, step):
+        ops = operators_store.operators(self.store.conn, active_only=True)
+        ids = [op.id for op in ops]
+        if not ids:
+            return
+        i = ids.index(self.login_choice) + step if self.login_choice in ids else 0
+        self.choose_operator(ids[max(0, min(len(ids) - 1, i))])
+
     def select_up(self):
-        if self.search_popup is not None:
+        if self.sm.current == "connexion":
+            self._move_operator(-1)
+        elif self.search_popup is not None:
             self._move_search(-1)
         elif self.service.selected:
             self.select_line(self.service.selected - 1)
 
     def select_down(self):
-        if self.search_popup is not None:
+        if self.sm.current == "connexion":
+            self._move_operator(1)
+        elif self.search_popup is not None:
             self._move_search(1)
         elif self.service.selected is not None:
             self.select_line(self.service.selected + 1)
@@ -553,7 +661,8 @@ class RegisterApp(App):
         t = self.service.ticket
         last = self.service.last_sale
         state = {
-            "ready": True, "pid": os.getpid(), "events": self.events, "commands": self.commands, "screen": self.sm.current,
+            "ready": True, "pid": os.getpid(), "events": self.events, "commands": self.commands,
+            "operator": self.signin.current.id if self.signin.current else None, "login_choice": self.login_choice, "screen": self.sm.current,
             "message": self.message, "level": self.level, "entry": self.entry,
             "lines": [{"gtin": l.gtin13, "label": l.label, "qty": l.qty, "total": l.total} for l in t.lines],
             "selected": self.service.selected, "total": t.total, "due": t.due,

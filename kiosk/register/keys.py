@@ -13,6 +13,7 @@ ACTIONS = {
     289: "reprint_last",            # F8: duplicata of the last ticket
     290: "retry_print",             # F9
     291: "gift_receipt",            # F10: gift receipt (no prices) of the last ticket
+    293: "sign_out",                # F12: sign out (déconnexion)
     127: "do_remove",               # Suppr / Delete
     27: "go_sale",                  # Échap
     273: "select_up",               # ↑
