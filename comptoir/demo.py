@@ -23,7 +23,7 @@ from commerce.gtin import parse_gtin
 from commerce.errors import CommerceError
 from sync.wire import WireError
 
-from .register_driver import DriverError, RegisterDriver, parse_script_line, play_action
+from .register_driver import DriverError, RegisterDriver, parse_script_line, play_action, split_amount
 from .xsession import Keyboard, VirtualScreen, XError
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -127,6 +127,40 @@ def demo_codes(n: int) -> list[str]:
 
 
 DEMO_BADGE = "0400000000015"  # Léa Martin, a demo student (commerce.operators.DEMO_OPERATORS)
+DEMO_FLOAT = 15000  # the float the demo counts when a script does not open the register itself
+
+
+def open_if_needed(driver: RegisterDriver) -> None:
+    """On the opening screen: count a 150,00 € float (7 × 20 € + 1 × 10 €) and open (F5)."""
+    if driver.state().get("screen") != "ouverture":
+        return
+    st = driver.open_session(split_amount(DEMO_FLOAT))
+    if st.get("screen") != "vente":
+        raise DriverError(f"ouverture de caisse : {st.get('message')}")
+    log(f"ouverture : {st.get('message')}")
+
+
+def close_day(driver: RegisterDriver, db_path: Path) -> dict:
+    """Clôture Z at the end of the demo: the drawer counted as expected (a careful cashier), the card
+    terminal's total typed; returns the stored Z's figures."""
+    from commerce.money import format_amount
+    from kiosk.store import KioskStore
+
+    store = KioskStore(db_path)
+    try:
+        x = store.x_report(REGISTER, "démo")
+        card = x.figures.expected.get("card", 0)
+        st = driver.close_session(split_amount(x.figures.cash.expected), format_amount(card))
+        if st.get("screen") != "ecarts":
+            raise DriverError(f"clôture Z : {st.get('message')}")
+        log(f"clôture : {st.get('message')}")
+        z = store.closings(REGISTER, "Z")[-1]
+    finally:
+        store.close()
+    f = z.figures
+    return {"closing": z.number, "session": z.session, "tickets": f["tickets"], "grand_total": f["total"],
+            "vat": f["vat"], "expected": f["expected"], "difference": z.difference,
+            "perpetual_total": z.perpetual_total}
 
 
 def _starts_with_login(script: Path) -> bool:
@@ -173,6 +207,8 @@ def play_script(driver: RegisterDriver, script: Path) -> None:
             continue
         where = f"{script.name}, ligne {no} « {line.strip()} »"
         try:
+            if parsed[0] not in ("login", "logout", "open-session"):
+                open_if_needed(driver)  # the script did not open the register itself
             st = play_action(driver, *parsed)
         except ValueError as e:
             raise DriverError(f"{where} : {e}") from None
@@ -249,10 +285,13 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
         if script is None or not _starts_with_login(script):
             st = driver.login(DEMO_BADGE)  # a demo student signs in (a script may do it itself)
             log(f"connexion : {st.get('message')}")
+        closing = None
         if script is not None:
             play_script(driver, script)
         else:
+            open_if_needed(driver)
             play_sales(driver, sales)
+            closing = close_day(driver, out / "kiosk-1.db")
         try:
             wait_synced(driver)
         except DriverError as e:
@@ -261,7 +300,15 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
         remote = backoffice_figures(url)
         receipts = sorted(str(p) for p in (out / "receipts").glob("*.bin"))
         summary = {**local, "receipts": receipts, "backoffice": remote,
-                   "match": {k: local[k] for k in remote} == remote, "backoffice_url": url,
+                   "match": {k: local[k] for k in remote} == remote, "backoffice_url": url}
+        if closing is not None:  # the Z's figures, only when they are the tickets' own
+            if all(closing[k] == local[k] for k in ("tickets", "grand_total")) and \
+                    [{k: v[k] for k in ("rate", "ht", "tva", "ttc")} for v in closing["vat"]] == local["vat"]:
+                summary["z"] = closing
+            else:
+                log(f"clôture Z : chiffres différents des tickets ({closing})")
+                summary["match"] = False
+        summary |= {
                    "note": "Démonstration : prix inventés ; données produits Open Food Facts (ODbL) ; MODE FORMATION"}
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return 0 if summary["match"] else 1

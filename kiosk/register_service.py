@@ -6,13 +6,14 @@ devices. A sale is stored before printing, so a printer fault never loses it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
+from commerce import cash
 from commerce.catalogue import Product
 from commerce.errors import CommerceError
 from commerce.gtin import lookup_keys, parse_entry
 from commerce.instore import DEFAULT_RULES, format_weight, parse_instore, price_for_weight
-from commerce.money import format_eur, parse_amount
+from commerce.money import format_amount, format_eur, parse_amount
 from commerce.receipt import ShopInfo, build_receipt
 from commerce.ticket import Ticket, ValidatedTicket
 
@@ -31,8 +32,12 @@ class RegisterService:
 
     def __init__(self, store: KioskStore, printer, register: str, cashier: str,
                  shop: ShopInfo = ShopInfo(), on_sale: Optional[Callable[[ValidatedTicket], None]] = None,
-                 displays: Sequence = ()):
+                 displays: Sequence = (), require_session: bool = False):
         self.store = store
+        # The register window sells only within an open cash session (commerce.cash: float counted,
+        # under 24 hours, day not closed); the service tests that sell without one leave it off.
+        self.require_session = require_session
+        self.last_closing = None  # kiosk.sessions.ClosingResult of the last Z made here
         self.displays = list(displays)  # customer displays (pole and/or on screen)
         self.drawer = printer  # the printer opens the drawer, unless it has its own interface
         self.display_fault: Optional[str] = None
@@ -125,13 +130,30 @@ class RegisterService:
         self._display("show_item", line.label, line.unit_price, line.qty)
 
     # -- payment -----------------------------------------------------------------------------
+    def _session_refusal(self) -> Optional[Feedback]:
+        """Why no payment may be taken now (no open session, over 24 hours, day closed), or None."""
+        if not self.require_session:
+            return None
+        try:
+            self.store.check_can_sell(self.register)
+        except CommerceError as e:  # the ticket stays as it is
+            return Feedback(f"Vente impossible : {e}", "error")
+        return None
+
     def start_payment(self) -> Feedback:
         if not self.ticket.lines:
             return Feedback("Ticket vide : scannez un article avant d'encaisser", "error")
+        refusal = self._session_refusal()
+        if refusal:
+            return refusal
         self._display("show_total", self.ticket.due)
         return Feedback("Tapez le montant donné puis Espèces, ou Carte")
+
     def pay_cash(self, typed: str) -> Feedback:
         """Cash given; an empty entry means the exact amount due."""
+        refusal = self._session_refusal()
+        if refusal:
+            return refusal
         try:
             given = parse_amount(typed, "montant donné") if typed.strip() else self.ticket.due
             self.ticket.pay_cash(given)
@@ -140,6 +162,9 @@ class RegisterService:
         return self._after_payment()
 
     def pay_card(self, typed: str = "") -> Feedback:
+        refusal = self._session_refusal()
+        if refusal:
+            return refusal
         try:
             amount = parse_amount(typed, "montant carte") if typed.strip() else None
             self.ticket.pay_card(amount)
@@ -219,6 +244,97 @@ class RegisterService:
             return Feedback("Aucune impression en attente")
         fault = self._print(self.printer.retry)
         return Feedback(fault, "error") if fault else Feedback("Ticket imprimé")
+
+
+    # -- the cash session (session de caisse) ------------------------------------------------
+    def session_status(self) -> tuple[str, str]:
+        """('open', '') when selling is allowed; ('none', why) with no open session; ('stale', why)
+        when the open session must be closed first (over 24 hours, or its day already closed)."""
+        if self.store.current_session(self.register) is None:
+            return "none", "Aucune caisse ouverte : comptez le fond de caisse puis Ouvrir la caisse (F5)"
+        try:
+            self.store.check_can_sell(self.register)
+        except CommerceError as e:
+            return "stale", f"{_capitalize(str(e))} : comptez la caisse et clôturez-la (Z)"
+        return "open", ""
+
+    def open_session(self, counts: Mapping[int, int]) -> Feedback:
+        """Ouverture: the float counted by denomination {cents: pieces}."""
+        try:
+            count = cash.CashCount.of(counts)
+            s = self.store.open_session(self.register, self.cashier, count)
+        except CommerceError as e:
+            return Feedback(f"Ouverture refusée : {e}", "error")
+        fault = self._open_drawer()  # the float goes into the drawer
+        message = f"Caisse ouverte (session n° {s.number}) : fond de caisse {format_eur(count.total)}"
+        return Feedback(f"{message}. {fault}", "error") if fault else Feedback(f"{message}. Scannez un article.")
+
+    def cash_movement(self, direction: str, typed: str, reason: str) -> Feedback:
+        """Apport ('in') or sortie ('out') of the typed amount, with its reason (cash.MOVEMENT_REASONS)."""
+        word = "Entrée" if direction == cash.CASH_IN else "Sortie"
+        try:
+            if not typed.strip():
+                raise CommerceError("tapez le montant puis Entrée")
+            amount = parse_amount(typed, "montant")
+            m = self.store.cash_movement(self.register, direction, amount, reason, operator=self.cashier)
+        except CommerceError as e:
+            return Feedback(f"{word} d'espèces refusée : {e}", "error")
+        fault = self._open_drawer()
+        message = f"{word} d'espèces enregistrée : {m.label}, {format_eur(m.amount)}"
+        return Feedback(f"{message}. {fault}", "error") if fault else Feedback(message)
+
+    def x_report(self) -> Feedback:
+        """Rapport X printed on the receipt printer; it resets nothing."""
+        try:
+            report = self.store.x_report(self.register, self.cashier)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        fault = self._print(lambda: self.printer.print_job(cash.report_blocks(report, self.printer.columns, self.shop)))
+        if fault:
+            return Feedback(fault, "error")
+        return Feedback(f"Rapport X imprimé (ne remet rien à zéro) : {plural_tickets(report.figures.totals.tickets)}, "
+                        f"total {format_eur(report.figures.totals.total)}, "
+                        f"espèces attendues {format_eur(report.figures.cash.expected)}")
+
+    def close_session(self, counts: Mapping[int, int], card_typed: str = "") -> Feedback:
+        """Clôture Z: the drawer counted by denomination and the card terminal's total as typed. The
+        differences are recorded; the Z report prints. The result is kept in `last_closing`."""
+        stored = self.store.current_session(self.register)
+        try:
+            if stored is None:
+                raise CommerceError("aucune session de caisse ouverte")
+            count = cash.CashCount.of(counts)
+            other = {"card": parse_amount(card_typed, "total carte")} if card_typed.strip() else {}
+            # A session left open from an earlier day closes that day, not today's.
+            end_of_day = stored.opened_at.date() >= self._today()
+            result = self.store.close_session(self.register, count, other, operator=self.cashier,
+                                              end_of_day=end_of_day)
+        except CommerceError as e:
+            return Feedback(f"Clôture refusée : {e}", "error")
+        self.last_closing = result
+        blocks = cash.report_blocks(result.report, self.printer.columns, self.shop)
+        fault = self._print(lambda: self.printer.print_job(blocks))
+        diffs = ", ".join(f"{c.label.lower()} {signed_eur(c.difference)}" for c in result.report.checks)
+        message = f"Clôture Z n° {result.z.number} enregistrée (écarts : {diffs})"
+        return Feedback(f"{message}. {fault}", "error") if fault else Feedback(f"{message}. Rapport Z imprimé")
+
+    @staticmethod
+    def _today():
+        from datetime import date
+        return date.today()
+
+
+def signed_eur(cents: int) -> str:
+    """+1,20 € / −0,30 € / 0,00 € (a difference: counted − expected)."""
+    if cents > 0:
+        return f"+{format_eur(cents)}"
+    if cents < 0:
+        return f"−{format_eur(-cents)}"
+    return format_eur(0)
+
+
+def plural_tickets(n: int) -> str:
+    return f"{n} ticket" + ("s" if n > 1 else "")
 
 
 def _capitalize(text: str) -> str:

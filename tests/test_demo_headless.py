@@ -47,7 +47,14 @@ def test_five_sales_printed_and_synced(tmp_path):
     assert sum(v["ttc"] for v in summary["vat"]) == summary["grand_total"]
     assert summary["waiting_to_sync"] == 0
     bins = sorted((tmp_path / "receipts").glob("*.bin"))
-    assert [b.name for b in bins] == [f"{i:04d}.bin" for i in range(1, 6)]
+    assert [b.name for b in bins] == [f"{i:04d}.bin" for i in range(1, 7)]  # 5 tickets, then the Z report
+    z = summary["z"]  # the demo opened with a 150,00 € float and closed with a Z, counted as expected
+    assert (z["tickets"], z["grand_total"], z["difference"]) == (5, summary["grand_total"], 0)
+    assert z["vat"] == summary["vat"] and z["expected"]["cash"] > 15000
+    z_text = decoded_text(decode(bins.pop().read_bytes()))
+    assert "CLÔTURE Z" in z_text and "MODE FORMATION" in z_text
+    total_z = summary["grand_total"]
+    assert f"{total_z // 100},{total_z % 100:02d} €" in z_text
     assert all(b.with_suffix(".png").stat().st_size > 1000 for b in bins)
     grand = 0
     methods = []

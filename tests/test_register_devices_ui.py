@@ -33,6 +33,11 @@ def test_serial_scans_display_and_drawer(rig):
     d = reg.driver
     st = d.state()
     assert st["level"] == "info", st["message"]  # every device opened
+    got = b""
+    deadline = time.monotonic() + 5
+    while b"\x1bp\x01\x19\xfa" not in got and time.monotonic() < deadline:
+        got += drawer.read(0.1)
+    assert got == b"\x1bp\x01\x19\xfa"  # the opening of the session: the float goes into the drawer
     before = st["commands"]
     scanner.scan(CROC)
     st = d.wait(lambda s: s["commands"] > before and s["lines"], 10, "le scan série")

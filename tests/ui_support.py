@@ -11,7 +11,7 @@ import pytest
 
 from commerce.catalogue import Product, parse_rows
 from comptoir.demo import CATALOGUE
-from comptoir.register_driver import RegisterDriver
+from comptoir.register_driver import RegisterDriver, split_amount
 from comptoir.xsession import Keyboard, VirtualScreen, XError
 from kiosk.store import KioskStore
 
@@ -37,7 +37,7 @@ def screen():
 class Register:
     """A register window on the virtual screen, offline (no back office), with the demo catalogue."""
 
-    def __init__(self, root: Path, screen: VirtualScreen, printer_extra: str = ""):
+    def __init__(self, root: Path, screen: VirtualScreen, printer_extra: str = "", open_session: bool = True):
         self.root = root
         store = KioskStore(root / "kiosk.db")
         store.upsert_products(demo_products(), cursor="0")
@@ -56,6 +56,9 @@ class Register:
         self.driver.kb._run("mousemove", "700", "100")  # the pointer off the buttons: keys only
         st = self.driver.login(STUDENT_BADGE)
         assert st["operator"] == "eleve1", st.get("message")
+        if open_session:  # a new register: count a float of 150,00 € (7 × 20 € + 1 × 10 €) and open
+            st = self.driver.open_session(split_amount(15000))
+            assert st["screen"] == "vente" and st["session"] == 1, st.get("message")
 
     def close(self):
         if self.proc.poll() is None:

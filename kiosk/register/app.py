@@ -24,11 +24,14 @@ from kivy.clock import Clock, mainthread  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 from kivy.lang import Builder  # noqa: E402
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty  # noqa: E402
+from kivy.uix.behaviors import ButtonBehavior  # noqa: E402
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
+from kivy.uix.label import Label  # noqa: E402
 from kivy.uix.popup import Popup  # noqa: E402
 from kivy.uix.recycleview.views import RecycleDataViewBehavior  # noqa: E402
 from kivy.uix.screenmanager import Screen  # noqa: E402
 
+from commerce import cash  # noqa: E402
 from commerce.money import format_amount, format_eur  # noqa: E402
 from commerce.receipt import ShopInfo  # noqa: E402
 from drivers.printer import make_printer  # noqa: E402
@@ -39,13 +42,14 @@ from sync.catalogue_pull import pull_catalogue  # noqa: E402
 from sync.pusher import PushError, Pusher  # noqa: E402
 
 from ..config import KioskConfig  # noqa: E402
-from ..register_service import Feedback, RegisterService  # noqa: E402
+from ..register_service import Feedback, RegisterService, plural_tickets, signed_eur  # noqa: E402
 from ..store import KioskStore  # noqa: E402
 from .. import operators_store  # noqa: E402
 from ..signin_service import SignInService  # noqa: E402
 from commerce.errors import CommerceError  # noqa: E402
 from commerce.operators import ROLES, is_badge  # noqa: E402
 from . import keys  # noqa: E402
+from .counting import DrawerCount  # noqa: E402
 from .customer_display import CustomerDisplayView, attach  # noqa: E402,F401 (kv uses the view)
 
 ABOUT = """[b]Comptoir[/b] — caisse pédagogique (CAP EPC, Bac Pro MCV). Version {version}.
@@ -59,7 +63,31 @@ Les prix et taux de TVA du catalogue de démonstration sont inventés.
 Connexion : badge, ou nom puis code. F12 déconnexion.
 Raccourcis : F2 rechercher · chiffres puis F3 (ou *) quantité · Suppr supprimer la ligne ·
 flèches haut/bas : choisir la ligne · F5 encaisser · montant puis F6 espèces (Entrée aussi) · F7 carte ·
-F8 duplicata · F9 relancer l'impression · F10 ticket cadeau · Échap retour · F1 à propos."""
+F8 duplicata · F9 relancer l'impression · F10 ticket cadeau · Échap retour · F1 à propos.
+Caisse : F4 entrée / sortie d'espèces · F11 rapport X · Maj+F11 clôture Z. Ouverture et clôture :
+flèches haut/bas pour choisir la coupure, nombre puis Entrée, F5 pour valider."""
+
+# Cash in / out choices on the Caisse screen: (direction, reason) from commerce.cash.MOVEMENT_REASONS.
+# "other" needs a typed note, which this screen does not ask for yet.
+MOVEMENT_CHOICES = [(d, r) for d in (cash.CASH_IN, cash.CASH_OUT) for r in cash.MOVEMENT_REASONS[d] if r != "other"]
+COUNT_SCREENS = ("ouverture", "cloture")
+# Command keys per screen outside the sale (action of keys.ACTIONS -> app method); other keys are refused.
+SCREEN_ACTIONS = {
+    "ouverture": {"select_up": "count_up", "select_down": "count_down", "go_payment": "validate_count",
+                  "go_sale": "count_escape", "sign_out": "sign_out", "open_about": "open_about"},
+    "cloture": {"select_up": "count_up", "select_down": "count_down", "go_payment": "validate_count",
+                "go_sale": "count_escape", "sign_out": "sign_out", "open_about": "open_about"},
+    "caisse": {"select_up": "movement_up", "select_down": "movement_down", "go_sale": "go_sale",
+               "x_report": "x_report", "start_closing": "start_closing", "open_about": "open_about",
+               "open_cash": "open_cash"},
+    "ecarts": {"go_sale": "finish_closing", "open_about": "open_about"},
+}
+SCREEN_REFUSAL = {
+    "ouverture": "Comptez d'abord le fond de caisse, puis Ouvrir la caisse (F5) ; F12 pour vous déconnecter",
+    "cloture": "Comptez le tiroir et le total carte, puis Clôturer la caisse (F5) ; Échap pour revenir",
+    "caisse": "Choisissez le motif, tapez le montant puis Entrée ; Échap pour revenir au ticket",
+    "ecarts": "Entrée pour terminer la clôture",
+}
 
 
 def _gray_texture(frame):
@@ -108,6 +136,33 @@ class PaymentScreen(Screen):
     pass
 
 
+class CountScreen(Screen):
+    """The drawer counted by denomination: opening (fond de caisse) and Z closing."""
+    title = StringProperty("")
+    hint = StringProperty("")
+    validate_text = StringProperty("")
+    back_text = StringProperty("")
+
+
+class CashScreen(Screen):
+    pass
+
+
+class ClosingResultScreen(Screen):
+    pass
+
+
+class CountRow(ButtonBehavior, BoxLayout):
+    label = StringProperty("")
+    count = StringProperty("")
+    amount = StringProperty("")
+    selected = BooleanProperty(False)
+    index = NumericProperty(0)
+
+    def on_release(self):
+        App.get_running_app().count_select(self.index)
+
+
 class LineRow(RecycleDataViewBehavior, BoxLayout):
     label = StringProperty("")
     detail = StringProperty("")
@@ -148,6 +203,9 @@ class RegisterApp(App):
     level = StringProperty("info")
     sync_text = StringProperty("")
     login_for = StringProperty("Choisissez votre nom")
+    count_total_text = StringProperty(format_eur(0))
+    session_text = StringProperty("")
+    closing_title = StringProperty("")
 
     def __init__(self, config: KioskConfig, state_path: str | None = None, **kw):
         super().__init__(**kw)
@@ -158,7 +216,10 @@ class RegisterApp(App):
         self.pusher = Pusher(config.database, config.backoffice_url, config.device, config.token)
         shop = ShopInfo(**config.shop) if config.shop else ShopInfo()
         self.service = RegisterService(self.store, self.printer, config.register, config.cashier, shop,
-                                       on_sale=lambda t: self.pusher.kick())
+                                       on_sale=lambda t: self.pusher.kick(), require_session=True)
+        self.count = DrawerCount()  # the drawer count of the opening or closing screen
+        self.movement_choice = 0  # index in MOVEMENT_CHOICES on the Caisse screen
+        self.session_number = None
         sc = config.scanner
         # A wedge scanner sends once per trigger pull; the short window only absorbs double reads.
         dedupe = float(sc.get("dedupe_s", 0.3))
@@ -317,7 +378,7 @@ class RegisterApp(App):
         self.wedge.feed(text, time.perf_counter())
         if self._field_focused():
             return False  # the field shows what is typed; a scan is taken back out of it on Enter
-        if text == "*":
+        if text == "*" and self.sm.current in ("vente", "paiement"):
             self.wedge.backspace()
             self.do_quantity()
         else:
@@ -334,7 +395,18 @@ class RegisterApp(App):
             self.commands += 1
             self._write_state()
             return True
-        if action == "enter" or (action == "tab" and self.wedge.ends_scan("tab")):
+        if action == "x_report" and "shift" in modifiers:
+            action = "start_closing"  # Maj+F11: Z closing
+        screen = self.sm.current
+        if action == "go_sale" and (self.about_popup is not None or self.search_popup is not None):
+            self.go_sale()  # Échap closes the window on top first
+        elif screen in SCREEN_ACTIONS and action not in ("enter", "tab", "backspace"):
+            method = SCREEN_ACTIONS[screen].get(action)
+            if method is None:
+                self._show(Feedback(SCREEN_REFUSAL[screen], "error"))
+            else:
+                getattr(self, method)()
+        elif action == "enter" or (action == "tab" and self.wedge.ends_scan("tab")):
             self._on_enter()
         elif action == "tab":
             return False
@@ -363,6 +435,15 @@ class RegisterApp(App):
             else:  # a PIN, typed (however fast)
                 self.login_pin(entry.text)
             return
+        if self.sm.current in COUNT_SCREENS:
+            self.count_enter(entry.text if entry else "")
+            return
+        if self.sm.current == "caisse":
+            self.record_movement(entry.text if entry else "")
+            return
+        if self.sm.current == "ecarts":
+            self.finish_closing()
+            return
         if focused and entry is not None and not entry.text.isdigit():
             entry = None  # fast typing in the search field, not a product code (codes are digits)
         if entry is not None and entry.kind == "scan":
@@ -390,6 +471,9 @@ class RegisterApp(App):
     def _scan(self, code):
         if self.sm.current == "connexion":  # a serial or camera scan before anyone signed in
             self.login_badge(code)
+            return
+        if self.sm.current not in ("vente", "paiement"):
+            self._show(Feedback(f"Code {code} ignoré : {SCREEN_REFUSAL[self.sm.current]}", "error"))
             return
         if self.sm.current != "vente":
             self.sm.current = "vente"
@@ -441,8 +525,7 @@ class RegisterApp(App):
             return
         self.cashier = self.service.cashier = result.operator.name
         self.login_choice, self.login_for = None, "Choisissez votre nom"
-        self.sm.current = "vente"
-        self._show(Feedback(f"{result.message} Scannez un article."))
+        self._show(self._enter_register(result.message))
 
     def sign_out(self):
         if self.sm.current == "connexion":
@@ -455,6 +538,199 @@ class RegisterApp(App):
         self.sm.current = "connexion"
         self._show_operators()
         self._show(Feedback("Déconnecté. Scannez votre badge."))
+
+    # -- the cash session: opening, cash in/out, X, Z -------------------------------------------
+    def _enter_register(self, said: str = "") -> Feedback:
+        """After sign-in or a Z: the sale screen with an open session, else the opening count; a
+        session that must be closed first (over 24 hours, day closed) goes to the closing count."""
+        status, why = self.service.session_status()
+        self._refresh_session()
+        if status == "open":
+            self.sm.current = "vente"
+            return Feedback(f"{said} Scannez un article.".strip())
+        self._start_count("ouverture" if status == "none" else "cloture")
+        return Feedback(f"{said} {why}".strip(), "info" if status == "none" else "error")
+
+    def _refresh_session(self):
+        s = self.store.current_session(self.cfg.register)
+        self.session_number = s.number if s else None
+        self.session_text = (f"Session n° {s.number} ouverte le {s.opened_at:%d/%m/%Y à %H:%M} par {s.operator}, "
+                             f"fond de caisse {format_eur(s.opening_count.total)}" if s else "Caisse fermée")
+
+    def _start_count(self, name):
+        self.count = DrawerCount(with_card=name == "cloture")
+        self.take_entry()
+        self.sm.current = name
+        self._refresh_count()
+
+    def _refresh_count(self):
+        if self.sm.current not in COUNT_SCREENS:
+            return
+        screen = self.sm.get_screen(self.sm.current)
+        rows = self.count.rows()
+        widgets = getattr(screen, "count_rows", None)
+        if widgets is None or len(widgets) != len(rows):
+            screen.ids.left.clear_widgets()
+            screen.ids.right.clear_widgets()
+            widgets = screen.count_rows = [CountRow() for _ in rows]
+            for w, key in zip(widgets, self.count.keys):
+                coin = key != "card" and key in cash.COINS
+                (screen.ids.left if coin else screen.ids.right).add_widget(w)
+            if len(screen.ids.right.children) < len(screen.ids.left.children):
+                screen.ids.right.add_widget(Label())  # a shorter column: keep its rows at the top
+        for w, row in zip(widgets, rows):
+            w.label, w.count, w.amount, w.selected, w.index = row["label"], row["count"], row["amount"], \
+                row["selected"], row["index"]
+        self.count_total_text = format_eur(self.count.total)
+        self._bump()
+
+    def count_select(self, index):
+        self.count.select(index)
+        self._refresh_count()
+
+    def count_up(self):
+        self.count.move(-1)
+        self._refresh_count()
+
+    def count_down(self):
+        self.count.move(1)
+        self._refresh_count()
+
+    def count_enter(self, typed):
+        self.entry = ""
+        key = self.count.keys[self.count.row]
+        error = self.count.enter(typed)
+        if error:
+            self._show(Feedback(error, "error"))
+        elif typed.strip():
+            what = ("Total carte : " + format_eur(self.count.card) if key == "card"
+                    else f"{cash.denomination_label(key)} × {self.count.counts[key]}")
+            self._show(Feedback(f"{what} — total compté {format_eur(self.count.total)}"))
+        self._refresh_count()
+
+    def count_escape(self):
+        if self.wedge.buffer:
+            self.take_entry()
+            self._show(Feedback("Saisie effacée"))
+        elif self.sm.current == "cloture" and self.service.session_status()[0] == "open":
+            self.sm.current = "vente"
+            self._show(Feedback("Clôture abandonnée : rien n'a été enregistré"))
+        else:
+            self._show(Feedback(SCREEN_REFUSAL[self.sm.current], "error"))
+
+    def validate_count(self):
+        typed = self.take_entry()
+        if typed:  # digits then F5: the selected row first
+            self.count_enter(typed)
+            if self.level == "error":
+                return
+        if self.sm.current == "ouverture":
+            feedback = self.service.open_session(self.count.counts)
+            if feedback.level != "error" or self.store.current_session(self.cfg.register) is not None:
+                self._refresh_session()
+                self.sm.current = "vente"
+            self._show(feedback)
+            return
+        card = format_amount(self.count.card) if self.count.card is not None else ""
+        feedback = self.service.close_session(self.count.counts, card)
+        result = self.service.last_closing
+        if result is not None and result.z.session == self.session_number:
+            self._show_closing(result)
+            self._refresh_session()
+            self.sm.current = "ecarts"
+        self._show(feedback)
+
+    def _show_closing(self, result):
+        grid = self.sm.get_screen("ecarts").ids.checks
+        grid.clear_widgets()
+        for text in ("Moyen de paiement", "Attendu", "Compté", "Écart"):
+            grid.add_widget(Label(text=text, bold=True, font_size="20sp"))
+        for c in result.report.checks:
+            colour = (0.75, 0.10, 0.10, 1) if c.difference < 0 else ((0.12, 0.45, 0.20, 1) if c.difference > 0
+                                                                     else (0.12, 0.12, 0.14, 1))
+            grid.add_widget(Label(text=c.label, font_size="22sp"))
+            grid.add_widget(Label(text=format_eur(c.expected), font_size="22sp"))
+            grid.add_widget(Label(text=format_eur(c.counted), font_size="22sp"))
+            grid.add_widget(Label(text=signed_eur(c.difference), font_size="24sp", bold=True, color=colour))
+        grid.add_widget(Label(text="Écart total", bold=True, font_size="22sp"))
+        grid.add_widget(Label())
+        grid.add_widget(Label())
+        grid.add_widget(Label(text=signed_eur(result.report.difference), font_size="24sp", bold=True))
+        self.closing_title = (f"Clôture Z n° {result.z.number} — session n° {result.z.session} : "
+                              f"{plural_tickets(result.report.figures.totals.tickets)}, "
+                              f"{format_eur(result.report.figures.totals.total)}")
+
+    def finish_closing(self):
+        """After the differences were read: the day closed, sign out; otherwise count a new float."""
+        result = self.service.last_closing
+        if result is not None and any(p.kind == "day" for p in result.periods):
+            self.signin.sign_out()
+            self.cashier = self.service.cashier = ""
+            self.sm.current = "connexion"
+            self._show_operators()
+            self._show(Feedback("Journée clôturée : la caisse rouvrira demain. Déconnecté."))
+            return
+        self._show(self._enter_register("Clôture terminée."))
+
+    def open_cash(self):
+        if self.sm.current == "caisse":
+            return
+        if self.sm.current not in ("vente",) or self.service.ticket.lines:
+            self._show(Feedback("Terminez ou annulez le ticket avant d'ouvrir le menu Caisse", "error"))
+            return
+        self.take_entry()
+        self.movement_choice = 0
+        self._refresh_session()
+        self.sm.current = "caisse"
+        self._refresh_movements()
+        self._show(Feedback("Entrée ou sortie d'espèces : motif, montant, Entrée"))
+
+    def _refresh_movements(self):
+        box = self.sm.get_screen("caisse").ids.reasons
+        if not box.children:
+            from kivy.factory import Factory
+            for i, (direction, reason) in enumerate(MOVEMENT_CHOICES):
+                word = "Entrée" if direction == cash.CASH_IN else "Sortie"
+                row = Factory.ReasonRow(text=f"{word} : {cash.MOVEMENT_REASONS[direction][reason]}")
+                row.choice = i
+                box.add_widget(row)
+        for w in box.children:
+            w.selected = w.choice == self.movement_choice
+        self._bump()
+
+    def choose_movement(self, index):
+        self.movement_choice = index
+        self._refresh_movements()
+
+    def movement_up(self):
+        self.choose_movement(max(0, self.movement_choice - 1))
+
+    def movement_down(self):
+        self.choose_movement(min(len(MOVEMENT_CHOICES) - 1, self.movement_choice + 1))
+
+    def record_movement(self, typed):
+        self.entry = ""
+        direction, reason = MOVEMENT_CHOICES[self.movement_choice]
+        feedback = self.service.cash_movement(direction, typed, reason)
+        if "enregistrée" in feedback.message:
+            self.sm.current = "vente"
+        self._show(feedback)
+
+    def x_report(self):
+        if self.sm.current not in ("vente", "caisse") or self.service.ticket.lines:
+            self._show(Feedback("Rapport X : terminez d'abord le ticket en cours", "error"))
+            return
+        self._show(self.service.x_report())
+
+    def start_closing(self):
+        if self.sm.current not in ("vente", "caisse") or self.service.ticket.lines:
+            self._show(Feedback("Clôture : terminez d'abord le ticket en cours", "error"))
+            return
+        if self.store.current_session(self.cfg.register) is None:
+            self._show(Feedback("Aucune caisse ouverte : rien à clôturer", "error"))
+            return
+        self._start_count("cloture")
+        self._show(Feedback("Clôture Z : comptez le tiroir coupure par coupure, puis le total carte"))
 
     # -- actions (touch and shortcuts) ----------------------------------------------------------
     @property
@@ -520,7 +796,7 @@ class RegisterApp(App):
                 self._bump()
                 return
         self.take_entry()
-        if self.sm.current == "paiement" and not self.service.ticket.payments:
+        if self.sm.current == "paiement" and not self.service.ticket.payments or self.sm.current == "caisse":
             self.sm.current = "vente"
         self._show(Feedback("Saisie effacée"))
 
@@ -652,6 +928,15 @@ class RegisterApp(App):
         self._sync = st
         self._write_state()
 
+    def _closing_state(self):
+        result = self.service.last_closing
+        if result is None:
+            return None
+        return {"number": result.z.number, "session": result.z.session, "difference": result.report.difference,
+                "checks": [{"method": c.method, "expected": c.expected, "counted": c.counted,
+                            "difference": c.difference} for c in result.report.checks],
+                "periods": [p.kind for p in result.periods]}
+
     def _write_state(self, ready=False):
         """The window's state as JSON, for the headless demo and tests to wait on (atomic write)."""
         if ready:
@@ -673,6 +958,11 @@ class RegisterApp(App):
             "search_text": self.search_popup.ids.query.text if self.search_popup else None,
             "search_results": [p.gtin13 for p in self._search[1]] if self.search_popup else None,
             "pending_print": self.service.print_pending,
+            "session": self.session_number,
+            "count": self.count.as_state() if self.sm.current in COUNT_SCREENS else None,
+            "movement": ({"choice": self.movement_choice, "choices": [f"{d}:{r}" for d, r in MOVEMENT_CHOICES]}
+                         if self.sm.current == "caisse" else None),
+            "closing": self._closing_state(),
             "customer_display": list(self.service.displays[0].lines) if self.service.displays else None, "fps": round(Clock.get_rfps(), 1),
         }
         tmp = self.state_path + ".tmp"

@@ -7,12 +7,14 @@ ACTIONS = {
     282: "open_about",              # F1
     283: "open_search",             # F2
     284: "do_quantity",             # F3 (also '*'): typed number = quantity of the selected line
-    286: "go_payment",              # F5
+    285: "open_cash",               # F4: Caisse (cash in / out, X report, Z closing)
+    286: "go_payment",              # F5 (also: validate the opening or closing count)
     287: "do_cash",                 # F6: typed amount given in cash (none = exact amount)
     288: "do_card",                 # F7
     289: "reprint_last",            # F8: duplicata of the last ticket
     290: "retry_print",             # F9
     291: "gift_receipt",            # F10: gift receipt (no prices) of the last ticket
+    292: "x_report",                # F11: rapport X (Maj+F11: clôture Z)
     293: "sign_out",                # F12: sign out (déconnexion)
     127: "do_remove",               # Suppr / Delete
     27: "go_sale",                  # Échap
