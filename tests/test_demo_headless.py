@@ -96,3 +96,30 @@ def test_script_plays_and_a_bad_line_stops_with_its_number(tmp_path):
     bad.write_text("scan 3292590049201\nvoler 3\n", encoding="utf-8")
     r = run_demo(tmp_path / "bad2", "--script", str(bad))
     assert r.returncode != 0 and "ligne 2" in r.stderr and "inconnue" in r.stderr
+
+
+def test_script_runs_a_cash_session(tmp_path):
+    from kiosk.store import KioskStore
+
+    croc = {p.gtin13: p.price for p in demo_products()}["3292590049201"]
+    drawer = 15000 + croc + 2000 - 10000
+    script = tmp_path / "journee.txt"
+    script.write_text("login 0400000000022\nopen-session 150.00\nscan 3292590049201\npay cash 5.00\n"
+                      "cash-in 20.00 change\ncash-out 100.00 bank\n! cash-out 500.00 bank\nreport-x\n"
+                      f"close-session {drawer // 100}.{drawer % 100:02d} card=0\n", encoding="utf-8")
+    r = run_demo(tmp_path / "out", "--script", str(script))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout)["tickets"] == 1
+    assert "ligne 2 « open-session 150.00 » : Caisse ouverte" in r.stderr
+    store = KioskStore(tmp_path / "out" / "kiosk-1.db")
+    try:
+        (z,) = store.closings("1", "Z")
+        assert z.operator == "Hugo Bernard" and z.difference == 0
+        assert z.figures["opening_count"]["text"] == "7x20,00 1x10,00"  # 150.00 typed as counts
+        assert [(m["direction"], m["reason"], m["amount"]) for m in z.figures["movements"]] == [
+            ("in", "change", 2000), ("out", "bank", 10000)]
+        assert z.figures["cash"]["expected"] == drawer
+    finally:
+        store.close()
+    texts = [decoded_text(decode(b.read_bytes())) for b in sorted((tmp_path / "out" / "receipts").glob("*.bin"))]
+    assert ["RAPPORT X" in t for t in texts] == [False, True, False] and "CLÔTURE Z" in texts[2]

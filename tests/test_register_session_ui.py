@@ -14,6 +14,7 @@ import pytest
 
 from commerce.cash import parse_count
 from drivers.escpos_decode import decode, decoded_text
+from kiosk.store import KioskStore
 
 from ui_support import Register, demo_products, screen  # noqa: F401 (fixture)
 
@@ -138,3 +139,40 @@ def test_a_day_open_sell_cash_out_x_and_z_short(screen, tmp_path):  # noqa: F811
     assert [m["direction"] + ":" + m["reason"] for m in zj["movements"]] == ["out:bank"]
     p = comptoir("fiscal", "verify", "--database", db)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_opening_and_cash_out_by_touch(screen, tmp_path):  # noqa: F811
+    reg = Register(tmp_path, screen, open_session=False)
+    d = reg.driver
+
+    def tap(x, y, what):
+        before = d.state()["events"]
+        d.kb.click(x, y)
+        return d.wait(lambda s: s["events"] > before, 10, what)
+
+    try:
+        tap(160, 552, "la ligne 2 €")  # 1024×768 layout: the coins' column, last row
+        st = d.state()
+        assert st["count"]["keys"][st["count"]["row"]] == "200"
+        tap(954, 484, "la touche 3")
+        st = tap(826, 607, "Valider la ligne")
+        assert st["count"]["counts"] == {"200": 3} and st["count"]["total"] == 600, st["message"]
+        st = tap(826, 669, "Ouvrir la caisse")
+        st = d.wait(lambda s: s["screen"] == "vente", 10, "la vente")
+        assert st["session"] == 1 and "6,00 €" in st["message"]
+        st = tap(800, 24, "Caisse (F4)")
+        st = d.wait(lambda s: s["screen"] == "caisse", 10, "l'écran Caisse")
+        tap(296, 232, "Sortie : Remise en banque")
+        assert d.state()["movement"]["choice"] == 1
+        tap(806, 484, "la touche 5")
+        tap(806, 669, "Enregistrer")
+        st = d.wait(lambda s: s["screen"] == "vente", 10, "la sortie")
+        assert "Remise en banque, 5,00 €" in st["message"], st["message"]
+    finally:
+        reg.close()
+    store = KioskStore(tmp_path / "kiosk.db")
+    try:
+        x = store.x_report("7", "test")
+        assert (x.figures.cash.opening_float, x.figures.cash.cash_out, x.figures.cash.expected) == (600, 500, 100)
+    finally:
+        store.close()

@@ -743,6 +743,7 @@ class RegisterApp(App):
         else:
             self.wedge.feed(key, time.perf_counter(), manual=True)
         self.entry = self.wedge.buffer
+        self._bump()  # a tap is an event scripts and tests can wait for
 
     def take_entry(self):
         self.entry = ""
