@@ -171,14 +171,17 @@ class RegisterDriver:
             self._act(lambda: self.kb.key(*arrows), commands=len(arrows))
         return self._act(lambda: (self.kb.type(amount, 40), self.kb.key("Return")))
 
-    def close_session(self, count: cash.CashCount, card: str | None) -> dict:
-        """Shift+F11, the count, F5; the differences screen is then left with Entrée."""
+    def close_session(self, count: cash.CashCount, card: str | None, end_of_day: bool | None = None) -> dict:
+        """Shift+F11, the count, F6 if the day must (not) be closed, F5; the differences screen is then
+        left with Entrée."""
         st = self.key("shift+F11")
         if st.get("screen") != "cloture":
             return st
         st = self.count(count, card)
         if st.get("level") == "error":
             return st
+        if end_of_day is not None and st["count"]["end_of_day"] != end_of_day:
+            self.key("F6")
         st = self.key("F5")
         if st.get("screen") == "ecarts":
             self.key("Return")
@@ -225,14 +228,18 @@ def play_action(driver: RegisterDriver, verb: str, args: list[str]) -> dict:
         return driver.key("F11")
     if verb == "close-session" and args:
         cards = [a for a in args if a.lower().startswith("card=")]
-        counts = [a for a in args if not a.lower().startswith("card=")]
+        days = [a.lower() for a in args if a.lower().startswith("day=")]
+        counts = [a for a in args if not a.lower().startswith(("card=", "day="))]
         card = format_amount(_amount(cards[-1].split("=", 1)[1])) if cards else None
-        return driver.close_session(read_count(" ".join(counts)), card)
+        if days and days[-1] not in ("day=close", "day=keep"):
+            raise ValueError(f"« {days[-1]} » : day=close (clôturer la journée) ou day=keep (la garder ouverte)")
+        end_of_day = None if not days else days[-1] == "day=close"
+        return driver.close_session(read_count(" ".join(counts)), card, end_of_day)
     usage = {"scan": "scan CODE", "qty": "qty N", "remove": "remove", "pay": "pay cash MONTANT | pay card",
              "reprint": "reprint", "gift-receipt": "gift-receipt", "login": "login BADGE", "logout": "logout",
              "open-session": "open-session MONTANT | open-session 7x20 1x10",
              "cash-in": "cash-in MONTANT change", "cash-out": "cash-out MONTANT bank|safe|expense",
-             "report-x": "report-x", "close-session": "close-session COMPTAGE card=MONTANT"}
+             "report-x": "report-x", "close-session": "close-session COMPTAGE card=MONTANT [day=close|keep]"}
     if verb in usage:
         raise ValueError(f"arguments incorrects pour « {verb} » : attendu « {usage[verb]} »")
     raise ValueError(f"action « {verb} » inconnue (actions : {', '.join(usage)})")

@@ -296,17 +296,25 @@ class RegisterService:
                         f"total {format_eur(report.figures.totals.total)}, "
                         f"espèces attendues {format_eur(report.figures.cash.expected)}")
 
-    def close_session(self, counts: Mapping[int, int], card_typed: str = "") -> Feedback:
+    def closes_the_day(self) -> bool:
+        """Whether a Z now closes today by default: yes for a session opened today; a session left
+        open from an earlier day closes that day, and today stays open for a new float."""
+        stored = self.store.current_session(self.register)
+        return stored is not None and stored.opened_at.date() >= self._today()
+
+    def close_session(self, counts: Mapping[int, int], card_typed: str = "",
+                      end_of_day: Optional[bool] = None) -> Feedback:
         """Clôture Z: the drawer counted by denomination and the card terminal's total as typed. The
-        differences are recorded; the Z report prints. The result is kept in `last_closing`."""
+        differences are recorded; the Z report prints. The result is kept in `last_closing`.
+        end_of_day: also close today (no more sales today); None: closes_the_day()."""
         stored = self.store.current_session(self.register)
         try:
             if stored is None:
                 raise CommerceError("aucune session de caisse ouverte")
             count = cash.CashCount.of(counts)
             other = {"card": parse_amount(card_typed, "total carte")} if card_typed.strip() else {}
-            # A session left open from an earlier day closes that day, not today's.
-            end_of_day = stored.opened_at.date() >= self._today()
+            if end_of_day is None:
+                end_of_day = self.closes_the_day()
             result = self.store.close_session(self.register, count, other, operator=self.cashier,
                                               end_of_day=end_of_day)
         except CommerceError as e:

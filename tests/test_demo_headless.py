@@ -106,14 +106,20 @@ def test_script_runs_a_cash_session(tmp_path):
     script = tmp_path / "journee.txt"
     script.write_text("login 0400000000022\nopen-session 150.00\nscan 3292590049201\npay cash 5.00\n"
                       "cash-in 20.00 change\ncash-out 100.00 bank\n! cash-out 500.00 bank\nreport-x\n"
-                      f"close-session {drawer // 100}.{drawer % 100:02d} card=0\n", encoding="utf-8")
+                      f"close-session {drawer // 100}.{drawer % 100:02d} card=0 day=keep\n"
+                      # the afternoon class: a new float the same day, a card sale, and the day's Z
+                      "open-session 5x10\nscan 3292590049201\npay card\n"
+                      f"close-session 5x10 card={croc // 100}.{croc % 100:02d}\n", encoding="utf-8")
     r = run_demo(tmp_path / "out", "--script", str(script))
     assert r.returncode == 0, r.stderr[-2000:]
-    assert json.loads(r.stdout)["tickets"] == 1
+    assert json.loads(r.stdout)["tickets"] == 2
     assert "ligne 2 « open-session 150.00 » : Caisse ouverte" in r.stderr
     store = KioskStore(tmp_path / "out" / "kiosk-1.db")
     try:
-        (z,) = store.closings("1", "Z")
+        assert [(c.kind, c.session) for c in store.closings("1")] == [("Z", 1), ("Z", 2), ("day", None)]
+        z2 = store.closings("1", "Z")[1]
+        assert (z2.difference, z2.figures["total"], z2.figures["opening_count"]["total"]) == (0, croc, 5000)
+        z = store.closings("1", "Z")[0]
         assert z.operator == "Hugo Bernard" and z.difference == 0
         assert z.figures["opening_count"]["text"] == "7x20,00 1x10,00"  # 150.00 typed as counts
         assert [(m["direction"], m["reason"], m["amount"]) for m in z.figures["movements"]] == [
@@ -122,4 +128,5 @@ def test_script_runs_a_cash_session(tmp_path):
     finally:
         store.close()
     texts = [decoded_text(decode(b.read_bytes())) for b in sorted((tmp_path / "out" / "receipts").glob("*.bin"))]
-    assert ["RAPPORT X" in t for t in texts] == [False, True, False] and "CLÔTURE Z" in texts[2]
+    assert ["RAPPORT X" in t for t in texts] == [False, True, False, False, False]
+    assert "CLÔTURE Z" in texts[2] and "CLÔTURE Z" in texts[4]

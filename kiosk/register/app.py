@@ -65,7 +65,7 @@ Raccourcis : F2 rechercher · chiffres puis F3 (ou *) quantité · Suppr supprim
 flèches haut/bas : choisir la ligne · F5 encaisser · montant puis F6 espèces (Entrée aussi) · F7 carte ·
 F8 duplicata · F9 relancer l'impression · F10 ticket cadeau · Échap retour · F1 à propos.
 Caisse : F4 entrée / sortie d'espèces · F11 rapport X · Maj+F11 clôture Z. Ouverture et clôture :
-flèches haut/bas pour choisir la coupure, nombre puis Entrée, F5 pour valider."""
+flèches haut/bas pour choisir la coupure, nombre puis Entrée, F5 pour valider ; F6 : clôturer ou non la journée."""
 
 # Cash in / out choices on the Caisse screen: (direction, reason) from commerce.cash.MOVEMENT_REASONS.
 # "other" needs a typed note, which this screen does not ask for yet.
@@ -76,7 +76,8 @@ SCREEN_ACTIONS = {
     "ouverture": {"select_up": "count_up", "select_down": "count_down", "go_payment": "validate_count",
                   "go_sale": "count_escape", "sign_out": "sign_out", "open_about": "open_about"},
     "cloture": {"select_up": "count_up", "select_down": "count_down", "go_payment": "validate_count",
-                "go_sale": "count_escape", "sign_out": "sign_out", "open_about": "open_about"},
+                "go_sale": "count_escape", "sign_out": "sign_out", "open_about": "open_about",
+                "do_cash": "toggle_end_of_day"},
     "caisse": {"select_up": "movement_up", "select_down": "movement_down", "go_sale": "go_sale",
                "x_report": "x_report", "start_closing": "start_closing", "open_about": "open_about",
                "open_cash": "open_cash"},
@@ -206,6 +207,7 @@ class RegisterApp(App):
     count_total_text = StringProperty(format_eur(0))
     session_text = StringProperty("")
     closing_title = StringProperty("")
+    end_of_day = BooleanProperty(True)  # the Z being counted also closes today (toggled with F6)
 
     def __init__(self, config: KioskConfig, state_path: str | None = None, **kw):
         super().__init__(**kw)
@@ -559,6 +561,8 @@ class RegisterApp(App):
 
     def _start_count(self, name):
         self.count = DrawerCount(with_card=name == "cloture")
+        if name == "cloture":
+            self.end_of_day = self.service.closes_the_day()
         self.take_entry()
         self.sm.current = name
         self._refresh_count()
@@ -608,6 +612,11 @@ class RegisterApp(App):
             self._show(Feedback(f"{what} — total compté {format_eur(self.count.total)}"))
         self._refresh_count()
 
+    def toggle_end_of_day(self):
+        self.end_of_day = not self.end_of_day
+        self._show(Feedback("La clôture Z clôturera aussi la journée (plus de vente aujourd'hui)" if self.end_of_day
+                            else "La journée reste ouverte après la clôture Z (une autre classe peut ouvrir la caisse)"))
+
     def count_escape(self):
         if self.wedge.buffer:
             self.take_entry()
@@ -632,7 +641,7 @@ class RegisterApp(App):
             self._show(feedback)
             return
         card = format_amount(self.count.card) if self.count.card is not None else ""
-        feedback = self.service.close_session(self.count.counts, card)
+        feedback = self.service.close_session(self.count.counts, card, self.end_of_day)
         result = self.service.last_closing
         if result is not None and result.z.session == self.session_number:
             self._show_closing(result)
@@ -960,7 +969,8 @@ class RegisterApp(App):
             "search_results": [p.gtin13 for p in self._search[1]] if self.search_popup else None,
             "pending_print": self.service.print_pending,
             "session": self.session_number,
-            "count": self.count.as_state() if self.sm.current in COUNT_SCREENS else None,
+            "count": ({**self.count.as_state(), "end_of_day": self.end_of_day if self.count.with_card else None}
+                      if self.sm.current in COUNT_SCREENS else None),
             "movement": ({"choice": self.movement_choice, "choices": [f"{d}:{r}" for d, r in MOVEMENT_CHOICES]}
                          if self.sm.current == "caisse" else None),
             "closing": self._closing_state(),
