@@ -199,18 +199,24 @@ def play_script(driver: RegisterDriver, script: Path) -> None:
         lines = script.read_text(encoding="utf-8").splitlines()
     except OSError as e:
         raise DriverError(f"scénario {script} illisible : {e.strerror}") from None
-    for no, line in enumerate(lines, start=1):
+    def parse(line: str):
         # "! ACTION": the register must refuse it (an exercise on bad codes, over-payments…)
         refusal_expected = line.lstrip().startswith("!")
-        parsed = parse_script_line(line.lstrip()[1:] if refusal_expected else line)
+        return refusal_expected, parse_script_line(line.lstrip()[1:] if refusal_expected else line)
+
+    # A script that opens the register itself (anywhere) is played as written: a sale before its
+    # open-session is then refused, as the exercise wants. Otherwise the demo opens with 150,00 €.
+    opens_itself = any(p is not None and p[0] == "open-session" for _, p in map(parse, lines))
+    for no, line in enumerate(lines, start=1):
+        refusal_expected, parsed = parse(line)
         if parsed is None:
             continue
         where = f"{script.name}, ligne {no} « {line.strip()} »"
         try:
-            if parsed[0] not in ("login", "logout", "open-session"):
-                open_if_needed(driver)  # the script did not open the register itself
+            if not opens_itself and parsed[0] not in ("login", "logout", "open-session"):
+                open_if_needed(driver)
             st = play_action(driver, *parsed)
-        except ValueError as e:
+        except (ValueError, DriverError) as e:
             raise DriverError(f"{where} : {e}") from None
         refused = st.get("level") == "error"
         if refused and not refusal_expected:

@@ -103,22 +103,26 @@ class RegisterDriver:
     def remove(self) -> dict:
         return self._act(lambda: self.kb.key("Delete"))
 
-    def to_payment(self) -> dict:
+    def to_payment(self) -> dict | None:
+        """Go to the payment screen; the refusal's state if the register would not, else None.
+        (An error already on screen, from a refused payment say, is not a refusal of this step.)"""
         if self.state().get("screen") == "paiement":
-            return self.state()
-        return self._act(lambda: self.kb.key("F5"))
+            return None
+        st = self._act(lambda: self.kb.key("F5"))
+        return st if st.get("level") == "error" else None
 
     def pay_cash(self, amount: str = "") -> dict:
-        st = self.to_payment()
-        if st.get("level") == "error":
-            return st
+        refused = self.to_payment()
+        if refused is not None:
+            return refused
         return self._act(lambda: (self.kb.type(amount) if amount else None, self.kb.key("F6")))
 
-    def pay_card(self) -> dict:
-        st = self.to_payment()
-        if st.get("level") == "error":
-            return st
-        return self._act(lambda: self.kb.key("F7"))
+    def pay_card(self, amount: str = "") -> dict:
+        """Card for what is due, or for `amount` (a part of it)."""
+        refused = self.to_payment()
+        if refused is not None:
+            return refused
+        return self._act(lambda: (self.kb.type(amount) if amount else None, self.kb.key("F7")))
 
     def key(self, keysym: str) -> dict:
         return self._act(lambda: self.kb.key(keysym))
@@ -209,8 +213,8 @@ def play_action(driver: RegisterDriver, verb: str, args: list[str]) -> dict:
         return driver.remove()
     if verb == "pay" and args[:1] == ["cash"] and len(args) <= 2:
         return driver.pay_cash(args[1] if len(args) == 2 else "")
-    if verb == "pay" and args == ["card"]:
-        return driver.pay_card()
+    if verb == "pay" and args[:1] == ["card"] and len(args) <= 2:
+        return driver.pay_card(args[1] if len(args) == 2 else "")
     if verb == "login" and len(args) == 1:
         return driver.login(args[0])
     if verb == "logout" and not args:
@@ -235,7 +239,7 @@ def play_action(driver: RegisterDriver, verb: str, args: list[str]) -> dict:
             raise ValueError(f"« {days[-1]} » : day=close (clôturer la journée) ou day=keep (la garder ouverte)")
         end_of_day = None if not days else days[-1] == "day=close"
         return driver.close_session(read_count(" ".join(counts)), card, end_of_day)
-    usage = {"scan": "scan CODE", "qty": "qty N", "remove": "remove", "pay": "pay cash MONTANT | pay card",
+    usage = {"scan": "scan CODE", "qty": "qty N", "remove": "remove", "pay": "pay cash MONTANT | pay card [MONTANT]",
              "reprint": "reprint", "gift-receipt": "gift-receipt", "login": "login BADGE", "logout": "logout",
              "open-session": "open-session MONTANT | open-session 7x20 1x10",
              "cash-in": "cash-in MONTANT change", "cash-out": "cash-out MONTANT bank|safe|expense",

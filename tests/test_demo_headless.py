@@ -130,3 +130,17 @@ def test_script_runs_a_cash_session(tmp_path):
     texts = [decoded_text(decode(b.read_bytes())) for b in sorted((tmp_path / "out" / "receipts").glob("*.bin"))]
     assert ["RAPPORT X" in t for t in texts] == [False, True, False, False, False]
     assert "CLÔTURE Z" in texts[2] and "CLÔTURE Z" in texts[4]
+
+
+def test_script_refusals_then_the_right_action_goes_on(tmp_path):
+    """A sale before the register is opened is refused; after a refused over-payment the right one
+    is taken (the register clears the refused amount)."""
+    script = tmp_path / "erreurs.txt"
+    script.write_text("login 0400000000015\n! scan 3292590049201\nopen-session 150.00\nscan 3292590049201\n"
+                      "! pay cash 1000.00\npay cash 5.00\n", encoding="utf-8")
+    r = run_demo(tmp_path / "out", "--script", str(script))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "ligne 2 « ! scan 3292590049201 » : Pas de vente pendant le comptage" in r.stderr
+    assert "ligne 6 « pay cash 5.00 » : Ticket n° 1 enregistré : 3,59 € — rendu 1,41 €" in r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["tickets"] == 1 and summary["grand_total"] == 359 and summary["match"] is True

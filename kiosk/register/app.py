@@ -438,6 +438,9 @@ class RegisterApp(App):
                 self.login_pin(entry.text)
             return
         if self.sm.current in COUNT_SCREENS:
+            if entry is not None and entry.kind == "scan" and len(entry.text) >= 8:  # a product scanned
+                self._show(Feedback(f"Pas de vente pendant le comptage. {SCREEN_REFUSAL[self.sm.current]}", "error"))
+                return
             self.count_enter(entry.text if entry else "")
             return
         if self.sm.current == "caisse":
