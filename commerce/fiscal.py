@@ -51,6 +51,7 @@ class FiscalPayment:
     method: str
     amount: int
     given: int
+    reference: str = ""  # gift card, credit note (avoir) or cheque number; "" for none
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def fiscal_ticket(sale, corrects: Optional[tuple[str, int]] = None) -> FiscalTic
                     for l in sale.lines),
         vat=tuple(FiscalVat(r.rate_bp, r.ht, r.tva, r.ttc) for r in breakdown((l.vat_bp, l.total) for l in sale.lines)),
         total=sale.total,
-        payments=tuple(FiscalPayment(p.method, p.amount, p.given) for p in sale.payments),
+        payments=tuple(FiscalPayment(p.method, p.amount, p.given, p.reference) for p in sale.payments),
         corrects=corrects, training=sale.training,
     )
 
@@ -115,8 +116,10 @@ def line_json(gtin, ht, label, qty, total, unit_price, vat_rate) -> str:
             f'"unit_price":{unit_price},"vat_rate":{vat_rate}}}')
 
 
-def payment_json(method, amount, given) -> str:
-    return f'{{"amount":{amount},"given":{given},"method":{_str(method)}}}'
+def payment_json(method, amount, given, reference=None) -> str:
+    # "reference" is written only when there is one, so payments without one keep their bytes.
+    ref = f',"reference":{_str(reference)}' if reference else ""
+    return f'{{"amount":{amount},"given":{given},"method":{_str(method)}{ref}}}'
 
 
 def vat_json(rate, ht, tva, ttc) -> str:
@@ -143,7 +146,7 @@ def canonical_ticket(t: FiscalTicket) -> bytes:
     corrects = corrects_json(*t.corrects) if t.corrects else "null"
     lines = "[" + ",".join(line_json(l.gtin, l.ht, l.label, l.qty, l.total, l.unit_price, l.vat_rate)
                            for l in t.lines) + "]"
-    payments = "[" + ",".join(payment_json(p.method, p.amount, p.given) for p in t.payments) + "]"
+    payments = "[" + ",".join(payment_json(p.method, p.amount, p.given, p.reference) for p in t.payments) + "]"
     vat = "[" + ",".join(vat_json(v.rate, v.ht, v.tva, v.ttc) for v in t.vat) + "]"
     return ticket_text(t.id, t.register, t.number, t.timestamp, t.operator, t.total, t.training,
                        corrects, lines, payments, vat).encode("utf-8")
@@ -196,7 +199,7 @@ FIELD_LABELS = {
     "total": "total TTC", "training": "mode formation", "vat": "ventilation de TVA", "version": "version",
     "gtin": "code-barres", "label": "libellé", "qty": "quantité", "unit_price": "prix unitaire",
     "ht": "total HT", "vat_rate": "taux de TVA", "amount": "montant", "given": "montant donné",
-    "method": "moyen de paiement", "rate": "taux", "tva": "TVA", "ttc": "total TTC",
+    "method": "moyen de paiement", "reference": "référence", "rate": "taux", "tva": "TVA", "ttc": "total TTC",
     "kind": "type d'événement", "details": "détails",
 }
 

@@ -32,6 +32,7 @@ class Payment:
     method: str  # key of PAYMENT_METHODS
     amount: int  # cents applied to the ticket
     given: int = 0  # cash handed over (cash only)
+    reference: str = ""  # gift card, credit note (avoir) or cheque number
 
     @property
     def change(self) -> int:

@@ -65,6 +65,10 @@ CREATE TABLE IF NOT EXISTS ticket_line (
     vat_bp INTEGER NOT NULL,
     total INTEGER NOT NULL,
     ht INTEGER,                      -- the line's total excluding VAT (commerce.fiscal.line_ht)
+    kind TEXT,                       -- item, return, discount, promo, gift_card… (commerce.ticket.Line.kind)
+    origin_ticket_id TEXT,           -- a returned line: the ticket and line it comes back from
+    origin_line_no INTEGER,
+    net INTEGER,                     -- an item's total after its share of the ticket's discounts
     PRIMARY KEY (ticket_id, line_no)
 );
 CREATE TABLE IF NOT EXISTS ticket_vat (  -- totals per VAT rate of a ticket, highest rate first
@@ -81,6 +85,7 @@ CREATE TABLE IF NOT EXISTS payment (
     method TEXT NOT NULL,
     amount INTEGER NOT NULL,
     given INTEGER NOT NULL,
+    reference TEXT,                  -- gift card, credit note or cheque number
     PRIMARY KEY (ticket_id, line_no)
 );
 """
@@ -88,7 +93,9 @@ CREATE TABLE IF NOT EXISTS payment (
 ADDED_COLUMNS = {
     "ticket": (("corrects_register", "TEXT"), ("corrects_number", "INTEGER"), ("canonical", "TEXT"),
                ("prev_hash", "TEXT"), ("hash", "TEXT")),
-    "ticket_line": (("ht", "INTEGER"),),
+    "ticket_line": (("ht", "INTEGER"), ("kind", "TEXT"), ("origin_ticket_id", "TEXT"), ("origin_line_no", "INTEGER"),
+                    ("net", "INTEGER")),
+    "payment": (("reference", "TEXT"),),
 }
 # Inalterability is enforced by the database, not only by this code.
 FROZEN_TABLES = ("ticket", "ticket_line", "payment", "ticket_vat", "journal")
@@ -202,8 +209,8 @@ class KioskStore:
             "INSERT INTO ticket_vat(ticket_id, rate_bp, ht, tva, ttc) VALUES (?,?,?,?,?)",
             [(v.id, r.rate, r.ht, r.tva, r.ttc) for r in record.vat])
         self.conn.executemany(
-            "INSERT INTO payment(ticket_id, line_no, method, amount, given) VALUES (?,?,?,?,?)",
-            [(v.id, i, p.method, p.amount, p.given) for i, p in enumerate(v.payments)])
+            "INSERT INTO payment(ticket_id, line_no, method, amount, given, reference) VALUES (?,?,?,?,?,?)",
+            [(v.id, i, p.method, p.amount, p.given, p.reference or None) for i, p in enumerate(v.payments)])
         outbox.enqueue(self.conn, "ticket", v.id, ticket_to_wire(v))
         return digest
 
