@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional
 
-from .vat import breakdown, split_ttc
+from .vat import split_ttc
 
 # The previous hash of the first record of every chain (ticket or journal, every register).
 # Written once, here; it is SHA-256(b"Comptoir: chaine fiscale, origine").
@@ -103,10 +103,10 @@ def fiscal_ticket(sale, corrects: Optional[tuple[str, int]] = None) -> FiscalTic
         operator=sale.cashier,
         lines=tuple(FiscalLine(l.gtin13, l.label, l.qty, l.unit_price, line_ht(l.total, l.vat_bp), l.vat_bp, l.total)
                     for l in sale.lines),
-        vat=tuple(FiscalVat(r.rate_bp, r.ht, r.tva, r.ttc) for r in breakdown((l.vat_bp, l.total) for l in sale.lines)),
+        vat=tuple(FiscalVat(r.rate_bp, r.ht, r.tva, r.ttc) for r in sale.vat),  # gift cards sold: outside VAT
         total=sale.total,
         payments=tuple(FiscalPayment(p.method, p.amount, p.given, p.reference) for p in sale.payments),
-        corrects=corrects, training=sale.training,
+        corrects=corrects or getattr(sale, "corrects", None), training=sale.training,
     )
 
 

@@ -284,7 +284,7 @@ def test_other_payment_methods_get_their_own_figures():
         drawer[denom] = drawer.get(denom, 0) + n
     z = s.close(CashCount.of(drawer), {"cheque": 1000}, operator="Léa", now=at(10))
     assert [(c.method, c.label, c.difference) for c in z.checks] == [
-        ("cash", "Espèces", -1), ("card", "Carte bancaire", 0), ("cheque", "cheque", 0)]
+        ("cash", "Espèces", -1), ("card", "Carte bancaire", 0), ("cheque", "Chèque", 0)]
 
 
 # -- the 24-hour rule ------------------------------------------------------------------------------
