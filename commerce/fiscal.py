@@ -235,10 +235,9 @@ def describe_path(path: str) -> str:
     head, _, leaf = path.rpartition(".")
     leaf_name = leaf.split("[")[0]
     words = FIELD_LABELS.get(leaf_name, leaf_name)
-    for part, noun in (("lines[", "la ligne"), ("payments[", "le paiement"), ("vat[", "le taux n°")):
+    for part, noun in (("lines[", "de la ligne"), ("payments[", "du paiement"), ("vat[", "du taux n°")):
         if head.startswith(part):
-            index = int(head[len(part):].split("]")[0]) + 1
-            words += f" de {noun} {index}" if noun != "le taux n°" else f" du taux n° {index}"
+            words += f" {noun} {int(head[len(part):].split(']')[0]) + 1}"
     if leaf.startswith(("lines[", "payments[", "vat[")) and not head:
         words += f" n° {int(leaf.split('[')[1].rstrip(']')) + 1}"
     return f"{words} ({path})"

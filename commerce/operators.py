@@ -127,20 +127,22 @@ def needs_rehash(stored: str, iterations: int = PIN_ITERATIONS) -> bool:
 # --- badges ------------------------------------------------------------------------------------
 
 BADGE_PREFIX = "04"
+# Badges keep 040–046: 047–049 are cards (commerce.cards: credit notes, gift cards, loyalty).
+MAX_BADGE_NUMBER = 7 * 10**9
 _DIGITS = re.compile(r"^[0-9]+$")
 
 
 def make_badge(number: int) -> str:
     """The badge with this 10-digit number: "04" + number (zero-padded) + EAN-13 check digit."""
-    if not isinstance(number, int) or not 0 <= number < 10**10:
-        raise CommerceError(f"numéro de badge « {number} » refusé : de 0 à 9999999999")
+    if not isinstance(number, int) or not 0 <= number < MAX_BADGE_NUMBER:
+        raise CommerceError(f"numéro de badge « {number} » refusé : de 0 à {MAX_BADGE_NUMBER - 1}")
     body = f"{BADGE_PREFIX}{number:010d}"
     return body + check_digit(body)
 
 
 def new_badge(randbelow: Callable[[int], int] = secrets.randbelow) -> str:
     """A fresh badge with a random number (so a neighbour's badge cannot be guessed from one's own)."""
-    return make_badge(randbelow(10**10))
+    return make_badge(randbelow(MAX_BADGE_NUMBER))
 
 
 def badge_key(code: str) -> str:
@@ -155,7 +157,7 @@ def badge_key(code: str) -> str:
         raise CommerceError(f"badge « {text} » refusé : il ne doit contenir que des chiffres")
     if len(text) == 12:
         text = "0" + text
-    if len(text) != 13 or not text.startswith(BADGE_PREFIX):
+    if len(text) != 13 or not text.startswith(BADGE_PREFIX) or int(text[2:12]) >= MAX_BADGE_NUMBER:
         raise CommerceError(f"code-barres {code} : ce n'est pas un badge (un badge a 13 chiffres et commence par 04)")
     if check_digit(text[:12]) != text[12]:
         raise CommerceError(

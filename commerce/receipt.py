@@ -7,8 +7,9 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from .errors import CommerceError
 from .money import format_amount, format_eur
-from .ticket import PAYMENT_METHODS, ValidatedTicket
+from .ticket import DISCOUNT, GIFT_CARD, GOODS, ITEM, LOYALTY, PAYMENT_METHODS, PROMO, ValidatedTicket
 from .vat import rate_label
 
 TRAINING_BANNER = "MODE FORMATION"
@@ -85,6 +86,19 @@ def ticket_barcode_data(register: str, number: int) -> str:
     return f"{int(reg):03d}{number:09d}"
 
 
+def parse_ticket_code(text: str, register: str) -> tuple[str, int]:
+    """What a cashier gives to find a ticket: its scanned barcode (12 digits, ticket_barcode_data),
+    "CAISSE/NUMÉRO", or a number of this register. Returns (register, number)."""
+    raw = str(text).strip().replace(" ", "")
+    if raw.isdigit() and len(raw) == 12:
+        return str(int(raw[:3])), int(raw[3:])
+    reg, sep, num = raw.rpartition("/")
+    if num.isdigit() and 0 < int(num) < 10**9 and (not sep or reg):
+        return (reg if sep else str(register)), int(num)
+    raise CommerceError(f"ticket « {text} » illisible : scannez le code-barres du ticket ou tapez son numéro "
+                        "(ex. 12 ou 1/12)")
+
+
 def build_receipt(ticket: ValidatedTicket, columns: int, shop: ShopInfo = ShopInfo(), *,
                   fingerprint: str = "", version: str = "", copy: int = 0, gift: bool = False) -> list:
     """The receipt of a validated ticket.
@@ -106,9 +120,14 @@ def build_receipt(ticket: ValidatedTicket, columns: int, shop: ShopInfo = ShopIn
     out.append(Text(ticket.created_at.strftime("Le %d/%m/%Y à %H:%M:%S")))
     out += [Text(s) for s in wrap(f"Caissier : {ticket.cashier}", w)]
     out.append(rule)
+    if ticket.corrects:
+        out += [Text(s) for s in wrap(f"Retour sur le ticket n° {ticket.corrects[1]:06d} (caisse {ticket.corrects[0]})", w)]
+    if ticket.customer:
+        out += [Text(s) for s in wrap(f"Client fidélité : {ticket.customer}", w)]
     if gift:  # what was bought, never what it cost
         for line in ticket.lines:
-            out += [Text(s) for s in left_right(line.label, f"x {line.qty}", w)]
+            if line.kind in (ITEM, GIFT_CARD):
+                out += [Text(s) for s in left_right(line.label, f"x {line.qty}", w)]
         out.append(rule)
         out += [Text(s, "center") for s in wrap("Échange possible sur présentation de ce ticket", w)]
         return out + _footer(ticket, w, shop, fingerprint, version)
@@ -122,16 +141,34 @@ def build_receipt(ticket: ValidatedTicket, columns: int, shop: ShopInfo = ShopIn
     out.append(rule)
     half = w // 2
     out += [Text(s, bold=True, double=True) for s in left_right("TOTAL", format_eur(ticket.total), half)]
-    items = sum(l.qty for l in ticket.lines)
-    out.append(Text(f"{plural(len(ticket.lines), 'ligne')}, {plural(items, 'article')}"))
+    goods = [l for l in ticket.lines if l.kind in GOODS]
+    items = sum(abs(l.qty) for l in goods)
+    out.append(Text(f"{plural(len(goods), 'ligne')}, {plural(items, 'article')}"))
+    saved = -sum(l.total for l in ticket.lines if l.kind in (PROMO, DISCOUNT, LOYALTY) and l.total < 0)
+    if saved:
+        out += [Text(s, bold=True) for s in left_right("Vous économisez", format_eur(saved), w)]
     out.append(rule)
-    out += vat_table(ticket.vat, w)
+    out += vat_table(ticket.vat, w) if ticket.vat else []
+    if any(l.kind == GIFT_CARD for l in ticket.lines):
+        out += [Text(s) for s in wrap("Carte cadeau : hors champ de la TVA (due sur les achats qu'elle paiera)", w)]
     out.append(rule)
     for p in ticket.payments:
-        shown = p.given if p.method == "cash" else p.amount
-        out += [Text(s) for s in left_right(PAYMENT_METHODS[p.method], format_eur(shown), w)]
+        shown = p.given if p.method == "cash" and p.amount > 0 else p.amount
+        label = PAYMENT_METHODS.get(p.method, p.method) + (" (remboursement)" if p.amount < 0 else "")
+        out += [Text(s) for s in left_right(label, format_eur(shown), w)]
+        if p.reference:
+            out += [Text(s) for s in wrap(f"  n° {p.reference}", w)]
     if ticket.change:
         out += [Text(s, bold=True) for s in left_right("Rendu", format_eur(ticket.change), w)]
+    for p in ticket.payments:  # a credit note issued on a refund: the customer keeps this part
+        if p.method == "credit_note" and p.amount < 0:
+            out.append(rule)
+            out.append(Text(f"AVOIR {format_eur(-p.amount)}"[:w // 2], "center", bold=True, double=True))
+            out += [Text(s, "center") for s in wrap(f"Avoir n° {p.reference}, à présenter en caisse", w)]
+            out.append(Barcode("EAN13", p.reference))
+    if ticket.points_earned or ticket.points_redeemed:
+        out += [Text(s) for s in wrap(f"Fidélité : {ticket.points_earned} points gagnés"
+                                      + (f", {ticket.points_redeemed} utilisés" if ticket.points_redeemed else ""), w)]
     if copy:
         out.append(Text(f"DUPLICATA n° {copy}"[:w // 2], "center", bold=True, double=True))
     return out + _footer(ticket, w, shop, fingerprint, version)

@@ -198,10 +198,10 @@ class Ticket(_Amounts):
         return self._append(Line(code, f"Carte cadeau {code}", 1, amount, 0, GIFT_CARD))
 
     def add_return(self, line: Line) -> int:
-        """A line coming back (kind RETURN, negative quantity, with its origin); checked by the caller
-        against what was sold and already returned."""
+        """A line coming back (kind RETURN, negative quantity, with its origin, or none for a return
+        without ticket); checked by the caller against what was sold and already returned."""
         self._check_editable()
-        if line.kind != RETURN or line.qty >= 0 or line.origin is None:
+        if line.kind != RETURN or line.qty >= 0:
             raise CommerceError("ligne de retour invalide")
         return self._append(line)
 

@@ -8,15 +8,20 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Optional, Sequence
 
-from commerce import cash
+from datetime import datetime
+
+from commerce import cards, cash
 from commerce.catalogue import Product
 from commerce.errors import CommerceError
 from commerce.gtin import lookup_keys, parse_entry
 from commerce.instore import DEFAULT_RULES, format_weight, parse_instore, price_for_weight
-from commerce.money import format_amount, format_eur, parse_amount
-from commerce.receipt import ShopInfo, build_receipt
-from commerce.ticket import Ticket, ValidatedTicket
+from commerce.money import format_amount, format_eur, parse_amount, round_half_up
+from commerce.operators import CANCEL_TICKET, OPEN_DRAWER, PRICE_OVERRIDE, REFUND_WITHOUT_TICKET
+from commerce.pricing import parse_discount
+from commerce.receipt import ShopInfo, build_receipt, parse_ticket_code
+from commerce.ticket import ITEM, PAY_WORDS, REFUND_METHODS, RETURN, Line, Ticket, ValidatedTicket
 
+from . import accounts, parking
 from .store import KioskStore
 from .version import VERSION
 
@@ -32,8 +37,11 @@ class RegisterService:
 
     def __init__(self, store: KioskStore, printer, register: str, cashier: str,
                  shop: ShopInfo = ShopInfo(), on_sale: Optional[Callable[[ValidatedTicket], None]] = None,
-                 displays: Sequence = (), require_session: bool = False):
+                 displays: Sequence = (), require_session: bool = False, signin=None, scale=None):
         self.store = store
+        self.signin = signin  # kiosk.signin_service.SignInService: who is signed in, manager approvals
+        self.scale = scale  # drivers.scale: weighs loose goods (None: no scale at this register)
+        self.return_source: Optional[ValidatedTicket] = None  # the ticket whose lines come back
         # The register window sells only within an open cash session (commerce.cash: float counted,
         # under 24 hours, day not closed); the service tests that sell without one leave it off.
         self.require_session = require_session
@@ -46,13 +54,26 @@ class RegisterService:
         self.cashier = cashier
         self.shop = shop
         self.on_sale = on_sale or (lambda t: None)
-        self.ticket = Ticket()
+        self.ticket = self.new_ticket()
         self.selected: Optional[int] = None  # index of the selected line
         self.last_sale: Optional[ValidatedTicket] = None
 
+    def new_ticket(self) -> Ticket:
+        """An empty ticket carrying the shop's current promotions."""
+        return Ticket(promotions=accounts.promotions(self.store.conn))
+
     # -- building the ticket ---------------------------------------------------------------
     def scan(self, code: str) -> Feedback:
-        """A scanned or keyed-in barcode. Refused codes leave the ticket unchanged."""
+        """A scanned or keyed-in barcode. Refused codes leave the ticket unchanged.
+        Loyalty cards attach the customer; gift cards and credit notes show their balance."""
+        try:
+            kind = cards.card_kind(code)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        if kind == cards.LOYALTY:
+            return self.attach_customer(code)
+        if kind is not None:
+            return self.check_card(code)
         try:
             gtin = parse_entry(code)  # a 7-digit entry is ambiguous: refused, never completed
             instore = parse_instore(gtin, self.instore_rules)
@@ -114,6 +135,352 @@ class RegisterService:
         self.selected = len(self.ticket.lines) - 1 if self.ticket.lines else None
         self._display("show_total", self.ticket.total)
         return Feedback(f"Ligne supprimée : {line.label}")
+
+    # -- approvals ------------------------------------------------------------------------------
+    def _approve(self, action: str, code: str):
+        """A manager's badge or PIN for `action`, journaled by the sign-in service; raises
+        CommerceError (a refusal names the action) when missing or refused."""
+        if not str(code or "").strip():
+            from commerce.operators import APPROVAL_ACTIONS
+            raise CommerceError(f"accord du professeur requis pour {APPROVAL_ACTIONS[action]} : "
+                                "scannez son badge ou tapez son code")
+        if self.signin is None:
+            from .signin_service import SignInService
+            self.signin = SignInService(self.store, self.register)
+        return self.signin.approve(action, code)
+
+    def _journal(self, kind: str, details: dict) -> None:
+        self.store.record_event(kind, self.register, self.cashier, details)
+
+    # -- customers and loyalty ---------------------------------------------------------------------
+    def attach_customer(self, code: str) -> Feedback:
+        """A loyalty card scanned: the customer's group prices apply; points are earned at payment."""
+        card = cards.card_key(code)
+        customer = accounts.customer(self.store.conn, card)
+        if customer is None:
+            return Feedback(f"Carte de fidélité {card} inconnue : ce client n'est pas enregistré", "error")
+        try:
+            self.ticket.attach(customer, accounts.pricelist(self.store.conn, customer.group) if customer.group else None)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        group = f", {self.ticket.pricelist.label}" if self.ticket.pricelist else ""
+        return Feedback(f"Client : {customer.name} ({customer.points} points{group})")
+
+    def redeem_points(self, typed: str) -> Feedback:
+        try:
+            if not typed.strip().isdigit():
+                raise CommerceError(f"points « {typed} » refusés : tapez un nombre de points (100, 200…)")
+            value = self.ticket.redeem_points(int(typed))
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        self._display("show_total", self.ticket.total)
+        return Feedback(f"{typed.strip()} points de fidélité : −{format_eur(value)}")
+
+    def check_card(self, code: str) -> Feedback:
+        """A gift card or credit note scanned on the sale screen: its balance."""
+        card = cards.card_key(code)
+        kind = cards.card_kind(card)
+        label = _capitalize(cards.LABELS[kind])
+        if not accounts.issued(self.store.conn, kind, card):
+            hint = " : tapez le montant puis Carte cadeau pour la vendre" if kind == cards.GIFT_CARD else ""
+            return Feedback(f"{label} {card} non émis(e){hint}", "error" if kind != cards.GIFT_CARD else "info")
+        return Feedback(f"{label} {card} : solde {format_eur(accounts.balance(self.store.conn, kind, card))}")
+
+    # -- discounts and prices --------------------------------------------------------------------------
+    def discount_line(self, typed: str) -> Feedback:
+        """A discount on the selected line: '10%' or '2,50'; empty removes it."""
+        if self.selected is None:
+            return Feedback("Aucune ligne sélectionnée pour la remise", "error")
+        try:
+            line = self.ticket.set_line_discount(self.selected, parse_discount(typed) if typed.strip() else None)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        self._display("show_total", self.ticket.total)
+        if line.discount is None:
+            return Feedback(f"Remise retirée : {line.label}")
+        return Feedback(f"Remise {line.discount.label} sur {line.label} : total {format_eur(self.ticket.total)}")
+
+    def discount_ticket(self, typed: str) -> Feedback:
+        try:
+            self.ticket.set_discount(parse_discount(typed) if typed.strip() else None)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        self._display("show_total", self.ticket.total)
+        if self.ticket.discount is None:
+            return Feedback("Remise sur le ticket retirée")
+        return Feedback(f"Remise {self.ticket.discount.label} sur le ticket : total {format_eur(self.ticket.total)}")
+
+    def override_price(self, typed: str, approver: str) -> Feedback:
+        """A new unit price for the selected line, with a manager's approval (journaled)."""
+        if self.selected is None:
+            return Feedback("Aucune ligne sélectionnée pour changer le prix", "error")
+        try:
+            price = parse_amount(typed, "prix")
+            old = self.ticket.lines[self.selected]
+            self.ticket._item(self.selected, "changement de prix")
+            approval = self._approve(PRICE_OVERRIDE, approver)
+            line = self.ticket.set_price(self.selected, price)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        self._journal("price_override", {"gtin": line.gtin13, "label": line.label, "from": old.unit_price,
+                                         "to": line.unit_price, "approved_by": approval.approver})
+        self._show_line(self.selected)
+        return Feedback(f"Prix de {line.label} : {format_eur(old.unit_price)} → {format_eur(price)} "
+                        f"(accord {approval.approver_name})")
+
+    # -- weighed items ---------------------------------------------------------------------------------
+    def weigh(self, code: str) -> Feedback:
+        """A loose item put on the scale: its catalogue price is the price per kg."""
+        if self.scale is None:
+            return Feedback("Aucune balance à cette caisse", "error")
+        product = self._product(code)
+        if isinstance(product, Feedback):
+            return product
+        try:
+            reading = self.scale.wait_stable()
+        except Exception as e:  # noqa: BLE001 (any device fault: nothing is added)
+            return Feedback(f"Pesée impossible : {e}", "error")
+        return self.add_weighed(product, reading.grams)
+
+    def add_weighed(self, product: Product, grams: int) -> Feedback:
+        if not grams or grams <= 0:
+            return Feedback(f"Poids {grams} g refusé : posez l'article sur le plateau", "error")
+        return self.add_product(replace(product, name=f"{product.name} {format_weight(grams)} à "
+                                        f"{format_eur(product.price)}/kg",
+                                        price=price_for_weight(product.price, grams)))
+
+    def _product(self, code: str):
+        try:
+            gtin = parse_entry(code)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        return self.store.product(gtin.gtin13) or Feedback(f"Code-barres {code} inconnu : ce produit n'est pas au "
+                                                           "catalogue", "error")
+
+    # -- gift cards sold ---------------------------------------------------------------------------
+    def sell_gift_card(self, code: str, typed: str) -> Feedback:
+        """A new gift card loaded with the typed amount (no VAT on it: due on what it buys)."""
+        try:
+            card = cards.card_key(code)
+            if cards.card_kind(card) != cards.GIFT_CARD:
+                raise CommerceError(f"code {code} : ce n'est pas une carte cadeau (elles commencent par 048)")
+            if accounts.issued(self.store.conn, cards.GIFT_CARD, card):
+                raise CommerceError(f"carte cadeau {card} déjà vendue (solde "
+                                    f"{format_eur(accounts.balance(self.store.conn, cards.GIFT_CARD, card))})")
+            self.selected = self.ticket.add_gift_card(card, parse_amount(typed, "montant de la carte cadeau"))
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        self._show_line(self.selected)
+        return Feedback(f"Carte cadeau {card} : {format_eur(self.ticket.lines[self.selected].total)}")
+
+    # -- returns and exchanges -------------------------------------------------------------------------
+    def open_return(self, text: str) -> Feedback:
+        """The original ticket scanned (or its number typed): its lines can now come back."""
+        try:
+            register, number = parse_ticket_code(text, self.register)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        original = self.store.find_ticket(register, number)
+        if original is None:
+            return Feedback(f"Ticket n° {number} de la caisse {register} introuvable", "error")
+        if self.ticket.corrects and self.ticket.corrects != (original.register, original.number):
+            return Feedback(f"Ce ticket reprend déjà des articles du ticket n° {self.ticket.corrects[1]} : "
+                            "un retour par ticket d'origine", "error")
+        self.return_source = original
+        left = self.returnable()
+        if not any(q for _, _, q in left):
+            return Feedback(f"Ticket n° {number} : tous ses articles ont déjà été repris", "error")
+        return Feedback(f"Ticket n° {number} du {original.created_at:%d/%m/%Y} : choisissez les articles repris "
+                        f"({', '.join(f'{n} {l.label} ×{q}' for n, l, q in left if q)})")
+
+    def returnable(self) -> list[tuple[int, Line, int]]:
+        """[(line number from 1, line, units that may still come back)] of the original ticket."""
+        src = self.return_source
+        if src is None:
+            return []
+        done = self.store.returned(src.id)
+        pending = {}
+        for l in self.ticket.lines:
+            if l.kind == RETURN and l.origin and l.origin[0] == src.id:
+                pending[l.origin[1]] = pending.get(l.origin[1], 0) - l.qty
+        return [(i + 1, l, l.qty - done.get(i, 0) - pending.get(i, 0))
+                for i, l in enumerate(src.lines) if l.kind == ITEM]
+
+    def return_line(self, line_no: int, qty: int = 1) -> Feedback:
+        """`qty` units of line `line_no` (from 1) of the original ticket come back: refunded at what
+        was paid for them (its discounts deducted), never more than was sold, never twice."""
+        src = self.return_source
+        if src is None:
+            return Feedback("Aucun ticket d'origine : scannez d'abord le ticket (Retour)", "error")
+        left = {n: (l, q) for n, l, q in self.returnable()}
+        if line_no not in left:
+            return Feedback(f"Ligne {line_no} : pas un article du ticket n° {src.number} "
+                            f"(lignes {', '.join(map(str, left)) or 'aucune'})", "error")
+        line, can = left[line_no]
+        if not 0 < qty <= can:
+            return Feedback(f"Retour de {qty} × {line.label} refusé : {can} au plus "
+                            f"({line.qty} vendu(s), {line.qty - can} déjà repris)", "error")
+        index = line_no - 1
+        already = line.qty - can
+        off = line.total - (line.net if line.net is not None else line.total)  # its discounts when sold
+        give_back = round_half_up(off * (already + qty), line.qty) - round_half_up(off * already, line.qty)
+        try:
+            self.selected = self.ticket.add_return(Line(line.gtin13, f"Retour {line.label}", -qty, line.unit_price,
+                                                        line.vat_bp, RETURN, origin=(src.id, index),
+                                                        give_back=give_back))
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        self.ticket.corrects = (src.register, src.number)
+        self._display("show_total", self.ticket.total)
+        return Feedback(f"Retour {qty} × {line.label} : {format_eur(line.unit_price * qty - give_back)} à rendre")
+
+    def return_without_ticket(self, code: str, qty: int, approver: str) -> Feedback:
+        """An item brought back without its ticket: refunded at today's price, with a manager's approval."""
+        product = self._product(code)
+        if isinstance(product, Feedback):
+            return product
+        try:
+            if not 0 < qty <= 999:
+                raise CommerceError(f"quantité « {qty} » refusée : entre 1 et 999")
+            approval = self._approve(REFUND_WITHOUT_TICKET, approver)
+            self.selected = self.ticket.add_return(Line(product.gtin13, f"Retour sans ticket {product.name}", -qty,
+                                                        product.price, product.vat_bp, RETURN))
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        self._journal("refund_without_ticket", {"gtin": product.gtin13, "qty": qty, "unit_price": product.price,
+                                                "approved_by": approval.approver})
+        return Feedback(f"Retour sans ticket {qty} × {product.name} (accord {approval.approver_name})")
+
+    def refund_methods(self) -> tuple[str, ...]:
+        """How money may go back: the original ticket's methods, or a credit note (avoir)."""
+        if self.return_source is None:
+            return ("cash", "credit_note")
+        used = [p.method for p in self.return_source.payments if p.amount > 0 and p.method in REFUND_METHODS]
+        return tuple(dict.fromkeys(used + ["credit_note"]))
+
+    def refund(self, method: str, typed: str = "") -> Feedback:
+        """Money given back on a return: by the original method or by a credit note (avoir)."""
+        refusal = self._session_refusal()
+        if refusal:
+            return refusal
+        if not self.ticket.is_refund:
+            return Feedback("Rien à rembourser : le ticket n'est pas négatif", "error")
+        if method not in self.refund_methods():
+            allowed = ", ".join(PAY_WORDS[m] for m in self.refund_methods())
+            return Feedback(f"Remboursement par {PAY_WORDS.get(method, method)} refusé : {allowed}", "error")
+        try:
+            amount = -parse_amount(typed, "montant remboursé") if typed.strip() else None
+            reference = accounts.next_card(self.store.conn, cards.CREDIT_NOTE, self.register) \
+                if method == "credit_note" else ""
+            self.ticket.pay(method, amount, reference)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        return self._after_payment()
+
+    # -- other payment methods -------------------------------------------------------------------------
+    def pay_cheque(self, typed: str = "", number: str = "") -> Feedback:
+        return self._pay("cheque", typed, number.strip())
+
+    def pay_gift_card(self, code: str, typed: str = "") -> Feedback:
+        return self._pay_card_balance(cards.GIFT_CARD, code, typed)
+
+    def pay_credit_note(self, code: str, typed: str = "") -> Feedback:
+        return self._pay_card_balance(cards.CREDIT_NOTE, code, typed)
+
+    def _pay_card_balance(self, kind: str, code: str, typed: str) -> Feedback:
+        """A gift card or credit note pays what it holds, up to what is due."""
+        try:
+            card = cards.card_key(code)
+            if cards.card_kind(card) != kind:
+                raise CommerceError(f"code « {code} » : ce n'est pas un(e) {cards.LABELS[kind]}")
+            left = accounts.balance(self.store.conn, kind, card)
+            spent = sum(p.amount for p in self.ticket.payments if p.reference == card)
+            amount = parse_amount(typed, "montant") if typed.strip() else min(self.ticket.due, left - spent)
+            accounts.check_spend(self.store.conn, kind, card, spent + max(amount, 0))
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        return self._pay(kind, format_amount(amount), card)
+
+    def _pay(self, method: str, typed: str, reference: str = "") -> Feedback:
+        refusal = self._session_refusal()
+        if refusal:
+            return refusal
+        try:
+            amount = parse_amount(typed, f"montant {PAY_WORDS[method]}") if typed.strip() else None
+            self.ticket.pay(method, amount, reference)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        return self._after_payment()
+
+    # -- park, resume, cancel, drawer ------------------------------------------------------------------
+    def park(self) -> Feedback:
+        """Put the ticket aside (the customer forgot something); the next one can be rung up."""
+        try:
+            payload = parking.dump(self.ticket)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        summary = parking.summary(self.ticket)
+        parked_id = self.store.park(self.register, self.cashier, summary, payload, datetime.now().replace(microsecond=0))
+        self._journal("ticket_parked", {"parked": parked_id, "total": self.ticket.total,
+                                        "lines": len(self.ticket.lines)})
+        self.ticket, self.selected, self.return_source = self.new_ticket(), None, None
+        self._display("thank_you", "")
+        return Feedback(f"Ticket mis en attente n° {parked_id} ({summary})")
+
+    def parked(self) -> list[tuple[int, str, str, str]]:
+        return self.store.parked(self.register)
+
+    def resume(self, parked_id: Optional[int] = None) -> Feedback:
+        """Take a parked ticket back (the oldest when no number is given); only on an empty ticket."""
+        if self.ticket.lines:
+            return Feedback("Ticket en cours : encaissez-le ou mettez-le en attente avant de reprendre un autre",
+                            "error")
+        waiting = self.parked()
+        if not waiting:
+            return Feedback("Aucun ticket en attente", "error")
+        parked_id = waiting[0][0] if parked_id is None else parked_id
+        payload = self.store.unpark(self.register, parked_id)
+        if payload is None:
+            return Feedback(f"Ticket en attente n° {parked_id} introuvable "
+                            f"(en attente : {', '.join(str(w[0]) for w in waiting)})", "error")
+        self.ticket = parking.load(payload, accounts.promotions(self.store.conn))
+        self.selected = len(self.ticket.lines) - 1
+        self._journal("ticket_resumed", {"parked": parked_id, "total": self.ticket.total})
+        self._display("show_total", self.ticket.total)
+        return Feedback(f"Ticket n° {parked_id} repris : {parking.summary(self.ticket)}")
+
+    def cancel_ticket(self, approver: str = "") -> Feedback:
+        """Cancel the ticket before payment. Recorded in the journal, never erased; a ticket holding
+        lines needs a manager's approval."""
+        t = self.ticket
+        if not t.lines:
+            return Feedback("Ticket vide : rien à annuler", "error")
+        if t.payments:
+            return Feedback("Paiement commencé : le ticket ne peut plus être annulé, terminez l'encaissement",
+                            "error")
+        try:
+            approval = self._approve(CANCEL_TICKET, approver)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        self._journal("ticket_cancelled", {
+            "total": t.total, "approved_by": approval.approver,
+            "lines": [{"gtin": l.gtin13, "label": l.label, "qty": l.qty, "total": l.total} for l in t.priced]})
+        total = t.total
+        self.ticket, self.selected, self.return_source = self.new_ticket(), None, None
+        self._display("thank_you", "")
+        return Feedback(f"Ticket annulé ({format_eur(total)}), enregistré au journal (accord {approval.approver_name})")
+
+    def open_drawer_no_sale(self, approver: str) -> Feedback:
+        """Open the drawer with no sale: a manager's approval, journaled."""
+        try:
+            approval = self._approve(OPEN_DRAWER, approver)
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        self._journal("drawer_no_sale", {"approved_by": approval.approver})
+        fault = self._open_drawer()
+        if fault:
+            return Feedback(fault, "error")
+        return Feedback(f"Tiroir ouvert sans vente (accord {approval.approver_name}), noté au journal")
 
     # -- customer display --------------------------------------------------------------------
     def _display(self, method: str, *args) -> None:
@@ -181,7 +548,8 @@ class RegisterService:
             self._display("show_change", sale.total, sale.change)
         else:
             self._display("thank_you", "")
-        self.ticket, self.selected, self.last_sale = Ticket(), None, sale
+        self.ticket, self.selected, self.last_sale = self.new_ticket(), None, sale
+        self.return_source = None
         self.on_sale(sale)
         change = f" — rendu {format_eur(sale.change)}" if sale.change else ""
         message = f"Ticket n° {sale.number} enregistré : {format_eur(sale.total)}{change}"

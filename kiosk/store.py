@@ -24,11 +24,11 @@ from typing import Iterable, Optional
 
 from commerce import fiscal
 from commerce.catalogue import Product
-from commerce.ticket import Ticket, ValidatedTicket, next_ticket_number
+from commerce.ticket import ITEM, Line, Payment, Ticket, ValidatedTicket, next_ticket_number
 from sync import outbox
 from sync.wire import ticket_to_wire
 
-from . import journal, sessions
+from . import accounts, journal, sessions
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS product (
@@ -89,6 +89,18 @@ CREATE TABLE IF NOT EXISTS payment (
     PRIMARY KEY (ticket_id, line_no)
 );
 """
+# Tickets put aside before payment (mise en attente): not fiscal records yet, so a row goes when the
+# ticket is resumed; the journal keeps both events.
+PARKED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS parked_ticket (
+    id INTEGER PRIMARY KEY,
+    register TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    parked_at TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    payload TEXT NOT NULL            -- JSON (kiosk.parking)
+);
+"""
 # Columns added since the first version: added to older databases when they open.
 ADDED_COLUMNS = {
     "ticket": (("corrects_register", "TEXT"), ("corrects_number", "INTEGER"), ("canonical", "TEXT"),
@@ -122,6 +134,8 @@ class KioskStore:
         self._add_missing_columns()
         self.conn.executescript(TRIGGERS)
         sessions.create(self.conn)  # cash sessions, movements and closings (kiosk.sessions)
+        accounts.create(self.conn)  # customers, offers, gift cards, credit notes, points (kiosk.accounts)
+        self.conn.executescript(PARKED_SCHEMA)
         outbox.create(self.conn)
 
     def _add_missing_columns(self) -> None:
@@ -185,7 +199,7 @@ class KioskStore:
                 (register,)).fetchone() or (None, None)
             v = ticket.validate(ticket_id=str(uuid.uuid4()), register=register, number=next_ticket_number(last),
                                 cashier=cashier, created_at=(now or datetime.now()).replace(microsecond=0))
-            self._insert_sale(v, corrects, prev_hash or fiscal.GENESIS)  # GENESIS: first ticket of the chain
+            self._insert_sale(v, corrects or v.corrects, prev_hash or fiscal.GENESIS)  # GENESIS: first ticket of the chain
         return v
 
     def _insert_sale(self, v: ValidatedTicket, corrects: Optional[tuple[str, int]], prev_hash: str) -> str:
@@ -201,18 +215,71 @@ class KioskStore:
              corrects[0] if corrects else None, corrects[1] if corrects else None,
              canonical.decode("utf-8"), prev_hash, digest))
         self.conn.executemany(
-            "INSERT INTO ticket_line(ticket_id, line_no, gtin13, label, qty, unit_price, vat_bp, total, ht) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            [(v.id, i, l.gtin, l.label, l.qty, l.unit_price, l.vat_rate, l.total, l.ht)
-             for i, l in enumerate(record.lines)])
+            "INSERT INTO ticket_line(ticket_id, line_no, gtin13, label, qty, unit_price, vat_bp, total, ht, kind, "
+            "origin_ticket_id, origin_line_no, net) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(v.id, i, f.gtin, f.label, f.qty, f.unit_price, f.vat_rate, f.total, f.ht, l.kind,
+              l.origin[0] if l.origin else None, l.origin[1] if l.origin else None, l.net)
+             for i, (f, l) in enumerate(zip(record.lines, v.lines))])
         self.conn.executemany(
             "INSERT INTO ticket_vat(ticket_id, rate_bp, ht, tva, ttc) VALUES (?,?,?,?,?)",
             [(v.id, r.rate, r.ht, r.tva, r.ttc) for r in record.vat])
         self.conn.executemany(
             "INSERT INTO payment(ticket_id, line_no, method, amount, given, reference) VALUES (?,?,?,?,?,?)",
             [(v.id, i, p.method, p.amount, p.given, p.reference or None) for i, p in enumerate(v.payments)])
+        accounts.record_ticket(self.conn, v)  # gift cards, credit notes, loyalty points
         outbox.enqueue(self.conn, "ticket", v.id, ticket_to_wire(v))
         return digest
+
+    def load_ticket(self, ticket_id: str) -> Optional[ValidatedTicket]:
+        """A stored ticket as it was validated (for a reprint or a return)."""
+        row = self.conn.execute(
+            "SELECT id, register, number, created_at, cashier, training, corrects_register, corrects_number "
+            "FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
+        if row is None:
+            return None
+        lines = tuple(
+            Line(gtin, label, qty, unit_price, vat, kind or ITEM, origin=(ot, ol) if ot else None, net=net)
+            for gtin, label, qty, unit_price, vat, kind, ot, ol, net in self.conn.execute(
+                "SELECT gtin13, label, qty, unit_price, vat_bp, kind, origin_ticket_id, origin_line_no, net "
+                "FROM ticket_line WHERE ticket_id = ? ORDER BY line_no", (ticket_id,)))
+        payments = tuple(Payment(m, a, g, r or "") for m, a, g, r in self.conn.execute(
+            "SELECT method, amount, given, reference FROM payment WHERE ticket_id = ? ORDER BY line_no", (ticket_id,)))
+        return ValidatedTicket(id=row[0], register=row[1], number=row[2], cashier=row[4],
+                               created_at=datetime.fromisoformat(row[3]), lines=lines, payments=payments,
+                               training=bool(row[5]), corrects=(row[6], row[7]) if row[6] is not None else None)
+
+    def find_ticket(self, register: str, number: int) -> Optional[ValidatedTicket]:
+        row = self.conn.execute("SELECT id FROM ticket WHERE register = ? AND number = ?",
+                                (str(register), number)).fetchone()
+        return self.load_ticket(row[0]) if row else None
+
+    def returned(self, ticket_id: str) -> dict[int, int]:
+        """{line no of the original ticket: units already returned} (returns stored so far)."""
+        return dict(self.conn.execute(
+            "SELECT origin_line_no, -sum(qty) FROM ticket_line WHERE origin_ticket_id = ? AND kind = 'return' "
+            "GROUP BY origin_line_no", (ticket_id,)).fetchall())
+
+    # -- parked tickets (kiosk.parking) ------------------------------------------------------------
+    def park(self, register: str, operator: str, summary: str, payload: str, now: datetime) -> int:
+        with self.conn:
+            cur = self.conn.execute("INSERT INTO parked_ticket(register, operator, parked_at, summary, payload) "
+                                    "VALUES (?,?,?,?,?)", (register, operator, now.isoformat(), summary, payload))
+        return cur.lastrowid
+
+    def parked(self, register: str) -> list[tuple[int, str, str, str]]:
+        """[(id, parked_at, operator, summary)] oldest first."""
+        return self.conn.execute("SELECT id, parked_at, operator, summary FROM parked_ticket WHERE register = ? "
+                                 "ORDER BY id", (register,)).fetchall()
+
+    def unpark(self, register: str, parked_id: int) -> Optional[str]:
+        """Take a parked ticket back (its payload), or None if it is not there (resumed elsewhere)."""
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            row = self.conn.execute("SELECT payload FROM parked_ticket WHERE id = ? AND register = ?",
+                                    (parked_id, register)).fetchone()
+            if row:
+                self.conn.execute("DELETE FROM parked_ticket WHERE id = ?", (parked_id,))
+        return row[0] if row else None
 
     def ticket_hash(self, ticket_id: str) -> Optional[str]:
         """The chain hash of a stored ticket (its first characters are printed on the receipt)."""

@@ -7,6 +7,8 @@ from dataclasses import asdict
 
 import pytest
 
+from commerce.cards import GIFT_CARD, LOYALTY, make_card
+
 from commerce.errors import CommerceError
 from commerce.gtin import parse_gtin
 from commerce.operators import (CASHIER, DEMO_OPERATORS, MANAGER, PIN_ITERATIONS, Operator,
@@ -93,7 +95,10 @@ def test_create_operator_refusals(args, message):
 def test_badges_are_ean13_with_prefix_04_and_keep_leading_zeros():
     assert make_badge(1) == "0400000000015"
     assert make_badge(99) == "0400000000992"
-    assert make_badge(9_999_999_999) == "0499999999998"
+    assert make_badge(6_999_999_999) == "0469999999991"
+    with pytest.raises(CommerceError, match="de 0 à 6999999999"):
+        make_badge(7_000_000_000)  # 047–049 are cards (commerce.cards), never badges
+    assert not is_badge(make_card(LOYALTY, 1)) and not is_badge(make_card(GIFT_CARD, 5))
     for n in (0, 1, 42, 123456789):
         code = make_badge(n)
         assert len(code) == 13 and code.startswith("04")
