@@ -199,8 +199,19 @@ class KioskStore:
                 (register,)).fetchone() or (None, None)
             v = ticket.validate(ticket_id=str(uuid.uuid4()), register=register, number=next_ticket_number(last),
                                 cashier=cashier, created_at=(now or datetime.now()).replace(microsecond=0))
-            self._insert_sale(v, corrects or v.corrects, prev_hash or fiscal.GENESIS)  # GENESIS: first ticket of the chain
+            corrects = corrects or v.corrects
+            self._insert_sale(v, corrects, prev_hash or fiscal.GENESIS)  # GENESIS: first ticket of the chain
+            if corrects:  # the corrected ticket is marked as such in a new record, never in its own row
+                journal.append(self.conn, "ticket_corrected", corrects[0], v.cashier,
+                               {"ticket": corrects[1], "corrected_by": {"register": v.register, "number": v.number},
+                                "total": v.total}, v.created_at)
         return v
+
+    def corrections(self, register: str, number: int) -> list[int]:
+        """Numbers of the tickets that corrected ticket `number` (returns, exchanges), oldest first."""
+        return [n for (n,) in self.conn.execute(
+            "SELECT number FROM ticket WHERE corrects_register = ? AND corrects_number = ? ORDER BY number",
+            (str(register), number))]
 
     def _insert_sale(self, v: ValidatedTicket, corrects: Optional[tuple[str, int]], prev_hash: str) -> str:
         """Insert a validated ticket, its fiscal fields, hashes and outbox record (caller's transaction).
