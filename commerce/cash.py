@@ -15,6 +15,13 @@ on a positive cash payment (given > amount); on a negative payment `given` is ig
 computes the drawer from the payments' amounts itself, so it does not depend on Payment.change for
 negative payments.
 
+What the reports state (Totals): gross sales (item lines), returns (returned lines, and how many),
+discounts, promotions and loyalty points (their derived lines, commerce.ticket kinds), gift cards sold
+(outside the VAT breakdown: not turnover), the net turnover per VAT rate, and per payment method what
+was received, refunded and the net (a credit note issued on a refund is a negative "credit_note"
+payment: "Avoirs émis"; one redeemed is a positive one: "Avoirs utilisés"). A sale and its full refund
+net to 0 everywhere: each ticket's VAT rows are split from its own TTC, and the split is symmetric.
+
 Count text form (for scripts): items "COUNTxVALUE" separated by spaces, VALUE in euros as
 commerce.money.parse_amount reads it, e.g. "20x10 5x2 3x0,50" or "20x10.00 5x2.00 3x0.50"
 (20 notes of 10 €, 5 coins of 2 €, 3 coins of 50 c). A denomination appears once.
@@ -30,7 +37,9 @@ from typing import Iterable, Mapping, Optional, Sequence, Union
 from .errors import CommerceError
 from .money import MAX_AMOUNT, format_amount, format_eur, parse_amount
 from .receipt import TRAINING_BANNER, Cut, ShopInfo, Text, left_right, plural, vat_table, wrap
-from .ticket import PAYMENT_METHODS, Payment, ValidatedTicket
+from .ticket import (
+    DISCOUNT, GIFT_CARD, ITEM, LOYALTY, PAYMENT_METHODS, PROMO, RETURN, Payment, ValidatedTicket, method_label,
+)
 from .vat import VatRow
 
 # -- denominations and counts (comptage) ------------------------------------------------------------
@@ -121,15 +130,34 @@ def parse_count(text: str) -> CashCount:
     return CashCount.of(counts)
 
 
-# -- payment methods ----------------------------------------------------------------------------------
+# -- payment methods and line kinds ----------------------------------------------------------------
 
-def method_label(method: str) -> str:
-    return PAYMENT_METHODS.get(method, method)
+# At a Z closing, cash is counted by denomination; these are typed (the card terminal's total, the
+# cheques' total: the closing screen asks for them); gift cards and credit notes are not counted: their
+# expected amount is their net. Any other method used must be typed too.
+TYPED_METHODS = ("card", "cheque")
+UNCOUNTED_METHODS = ("gift_card", "credit_note")
+# What "received" and "refunded" mean for a method on a report (a credit note is redeemed or issued).
+_FLOW_LABELS = {"credit_note": ("Avoirs utilisés", "Avoirs émis")}
+REDUCTIONS = (DISCOUNT, PROMO, LOYALTY)
+_KINDS = (ITEM, RETURN, GIFT_CARD) + REDUCTIONS
 
 
 def _method_order(method: str) -> tuple:
     keys = list(PAYMENT_METHODS)
     return (keys.index(method), "") if method in keys else (len(keys), method)
+
+
+def line_kind(line) -> str:
+    """What a line counts as in the reports: its kind (commerce.ticket), except that a line stored
+    before kinds existed (or of an unknown kind) is a sale, or a return when negative, and that a
+    returned gift card (a return at 0 %: gift cards carry no VAT) counts with the gift cards."""
+    kind = line.kind if line.kind in _KINDS else ITEM
+    if kind == ITEM and line.total < 0:
+        return RETURN
+    if kind == RETURN and line.vat_bp == 0:
+        return GIFT_CARD
+    return kind
 
 
 # -- cash movements (apports et sorties) ---------------------------------------------------------
@@ -189,7 +217,7 @@ class MethodTotal:
 
     method: str
     received: int  # sum of positive payment amounts (cash: what was kept, change already deducted)
-    refunded: int  # sum of negative payment amounts, as a positive number
+    refunded: int  # sum of negative payment amounts, as a positive number (credit notes: issued)
     payments: int  # number of payments
 
     @property
@@ -200,18 +228,41 @@ class MethodTotal:
     def label(self) -> str:
         return method_label(self.method)
 
+    @property
+    def received_label(self) -> str:
+        return _FLOW_LABELS.get(self.method, ("encaissé", "remboursé"))[0]
+
+    @property
+    def refunded_label(self) -> str:
+        return _FLOW_LABELS.get(self.method, ("encaissé", "remboursé"))[1]
+
 
 @dataclass(frozen=True)
 class Totals:
-    """Sums over a set of tickets: what a report and a period closing share."""
+    """Sums over a set of tickets: what a report and a period closing share.
+
+    total == gross_sales + returns + reductions + gift_cards_sold; the VAT rows are the net turnover
+    (sales, returns and reductions netted per rate), gift cards sold are outside them."""
 
     tickets: int = 0
     refund_tickets: int = 0  # tickets with a negative total
-    total: int = 0  # TTC, the sum of the ticket totals
-    gross_sales: int = 0  # sum of positive line totals
-    returns: int = 0  # sum of negative line totals (≤ 0); gross_sales + returns == total
-    vat: tuple[VatRow, ...] = ()  # per rate, summed from each ticket's own rows, highest rate first
+    total: int = 0  # TTC, the sum of the ticket totals (what the customers paid, net)
+    gross_sales: int = 0  # sum of the sale lines (before reductions)
+    returns: int = 0  # sum of the returned lines (≤ 0)
+    vat: tuple[VatRow, ...] = ()  # net turnover per rate, each ticket's own rows added up, highest rate first
     methods: tuple[MethodTotal, ...] = ()
+    return_lines: int = 0  # number of returned lines
+    discounts: int = 0  # line and ticket discounts (≤ 0)
+    promotions: int = 0  # automatic promotions (≤ 0)
+    loyalty: int = 0  # loyalty points redeemed (≤ 0)
+    gift_cards_sold: int = 0  # multi-purpose gift cards sold (returned ones deducted): no VAT, not turnover
+    gift_cards_count: int = 0  # number of gift cards sold (net of returned ones)
+    absolute: int = 0  # every line total in absolute value: what the perpetual absolute grand total adds
+
+    @property
+    def reductions(self) -> int:
+        """Discounts, promotions and loyalty points together (≤ 0)."""
+        return self.discounts + self.promotions + self.loyalty
 
     @property
     def total_ht(self) -> int:
@@ -220,6 +271,11 @@ class Totals:
     @property
     def total_tva(self) -> int:
         return sum(r.tva for r in self.vat)
+
+    @property
+    def turnover(self) -> int:
+        """Net turnover TTC (chiffre d'affaires): the VAT rows' TTC, gift cards sold left out."""
+        return sum(r.ttc for r in self.vat)
 
     def method(self, method: str) -> MethodTotal:
         for m in self.methods:
@@ -252,29 +308,52 @@ def _payment_total(p: Payment) -> MethodTotal:
     return MethodTotal(p.method, max(p.amount, 0), max(-p.amount, 0), 1)
 
 
+def turnover_vat(ticket: ValidatedTicket) -> list[VatRow]:
+    """A ticket's own VAT rows, gift cards left out: a multi-purpose gift card is not turnover (VAT is due
+    on what it buys). Ticket.vat already leaves out the cards sold; a 0 % row (no French rate is 0 %)
+    could only be a card coming back."""
+    return [r for r in ticket.vat if r.rate_bp != 0]
+
+
 def ticket_totals(tickets: Iterable[ValidatedTicket]) -> Totals:
     """Count and sum tickets; VAT per rate is each ticket's own rows added up (as the back office does)."""
     tickets = list(tickets)
-    line_totals = [line.total for t in tickets for line in t.lines]
+    per_kind: dict[str, int] = {}
+    return_lines = gift_cards_count = absolute = 0
+    for line in (line for t in tickets for line in t.lines):
+        kind = line_kind(line)
+        per_kind[kind] = per_kind.get(kind, 0) + line.total
+        absolute += abs(line.total)
+        if kind == RETURN:
+            return_lines += 1
+        elif kind == GIFT_CARD:
+            gift_cards_count += line.qty
     return Totals(
         tickets=len(tickets),
         refund_tickets=sum(1 for t in tickets if t.total < 0),
         total=sum(t.total for t in tickets),
-        gross_sales=sum(v for v in line_totals if v > 0),
-        returns=sum(v for v in line_totals if v < 0),
-        vat=_sum_vat(r for t in tickets for r in t.vat),
+        gross_sales=per_kind.get(ITEM, 0),
+        returns=per_kind.get(RETURN, 0),
+        vat=_sum_vat(r for t in tickets for r in turnover_vat(t)),
         methods=_sum_methods(_payment_total(p) for t in tickets for p in t.payments),
+        return_lines=return_lines,
+        discounts=per_kind.get(DISCOUNT, 0),
+        promotions=per_kind.get(PROMO, 0),
+        loyalty=per_kind.get(LOYALTY, 0),
+        gift_cards_sold=per_kind.get(GIFT_CARD, 0),
+        gift_cards_count=gift_cards_count,
+        absolute=absolute,
     )
+
+
+_SUMMED = ("tickets", "refund_tickets", "total", "gross_sales", "returns", "return_lines", "discounts",
+           "promotions", "loyalty", "gift_cards_sold", "gift_cards_count", "absolute")
 
 
 def add_totals(parts: Iterable[Totals]) -> Totals:
     parts = list(parts)
     return Totals(
-        tickets=sum(p.tickets for p in parts),
-        refund_tickets=sum(p.refund_tickets for p in parts),
-        total=sum(p.total for p in parts),
-        gross_sales=sum(p.gross_sales for p in parts),
-        returns=sum(p.returns for p in parts),
+        **{name: sum(getattr(p, name) for p in parts) for name in _SUMMED},
         vat=_sum_vat(r for p in parts for r in p.vat),
         methods=_sum_methods(m for p in parts for m in p.methods),
     )
@@ -396,6 +475,11 @@ class ZReport:
     counted_cash: CashCount
     checks: tuple[MethodCheck, ...]
     training: bool = True
+    # Set when the closing is stored (kiosk.sessions): its number in the register's closing chain and
+    # the perpetual grand totals after it. Printed on the Z.
+    number: Optional[int] = None
+    perpetual_total: Optional[int] = None
+    perpetual_absolute: Optional[int] = None
 
     kind = "Z"
 
@@ -415,6 +499,9 @@ class ZReport:
         d["checks"] = [{"method": c.method, "label": c.label, "expected": c.expected, "counted": c.counted,
                         "difference": c.difference} for c in self.checks]
         d["difference"] = self.difference
+        d["z_number"] = self.number
+        d["perpetual_total"] = self.perpetual_total
+        d["perpetual_absolute"] = self.perpetual_absolute
         return d
 
 
@@ -425,12 +512,19 @@ def _count_dict(count: CashCount) -> dict:
 
 
 def _totals_dict(t: Totals) -> dict:
+    credit, gift = t.method("credit_note"), t.method("gift_card")
     return {
         "tickets": t.tickets, "refund_tickets": t.refund_tickets, "total": t.total,
         "gross_sales": t.gross_sales, "returns": t.returns, "total_ht": t.total_ht, "total_tva": t.total_tva,
         "vat": [{"rate": r.rate_bp, "ht": r.ht, "tva": r.tva, "ttc": r.ttc} for r in t.vat],
         "methods": [{"method": m.method, "label": m.label, "received": m.received, "refunded": m.refunded,
-                     "net": m.net, "payments": m.payments} for m in t.methods],
+                     "net": m.net, "payments": m.payments, "received_label": m.received_label,
+                     "refunded_label": m.refunded_label} for m in t.methods],
+        "return_lines": t.return_lines, "discounts": t.discounts, "promotions": t.promotions,
+        "loyalty": t.loyalty, "reductions": t.reductions, "turnover": t.turnover,
+        "gift_cards_sold": t.gift_cards_sold, "gift_cards_count": t.gift_cards_count,
+        "gift_cards_redeemed": gift.received, "credit_notes_issued": credit.refunded,
+        "credit_notes_redeemed": credit.received, "absolute": t.absolute,
     }
 
 
@@ -558,9 +652,12 @@ class CashSession:
         return XReport(**self._header(), at=now, operator=operator, figures=self.figures)
 
     def close(self, counted_cash: CashCount, counted_other: Optional[Mapping[str, int]] = None, *,
-              operator: str, now: datetime) -> ZReport:
+              operator: str, now: datetime, number: Optional[int] = None,
+              perpetual_total: Optional[int] = None, perpetual_absolute: Optional[int] = None) -> ZReport:
         """Clôture Z. `counted_cash` is the drawer by denomination; `counted_other` the typed amount of
-        each other method used (e.g. {'card': terminal total}). Differences are recorded in the report."""
+        each typed method used (e.g. {'card': terminal total, 'cheque': cheques total}); gift cards and
+        credit notes are not counted (expected = counted = their net). Differences are recorded in the
+        report. `number` and the perpetual totals are the stored closing's (kiosk.sessions), printed."""
         self._check_open(now, "clôturer")
         if not isinstance(counted_cash, CashCount):
             raise TypeError("counted_cash must be a CashCount (use CashCount.of or parse_count)")
@@ -572,6 +669,9 @@ class CashSession:
         for method, amount in typed.items():
             if method not in expected and method not in PAYMENT_METHODS:
                 raise CommerceError(f"moyen de paiement « {method} » inconnu dans le comptage")
+            if method in UNCOUNTED_METHODS:
+                raise CommerceError(f"{method_label(method)} : rien à compter à la clôture (le montant attendu, "
+                                    f"{format_eur(expected.get(method, 0))}, est repris tel quel)")
             if isinstance(amount, bool) or not isinstance(amount, int) or abs(amount) > MAX_AMOUNT:
                 raise CommerceError(f"montant compté « {amount} » pour {method_label(method)} refusé : "
                                     "un montant en centimes est attendu")
@@ -579,13 +679,17 @@ class CashSession:
         for method in sorted(set(expected) | set(typed), key=_method_order):
             if method == "cash":
                 continue
+            if method in UNCOUNTED_METHODS:
+                checks.append(MethodCheck(method, expected[method], expected[method]))
+                continue
             used = figures.totals.method(method).payments > 0
             if method not in typed and used:
                 raise CommerceError(f"montant compté pour {method_label(method)} manquant "
                                     f"(attendu {format_eur(expected.get(method, 0))}) : saisissez-le")
             checks.append(MethodCheck(method, expected.get(method, 0), typed.get(method, 0)))
         z = ZReport(**self._header(), at=now, operator=operator, figures=figures,
-                    counted_cash=counted_cash, checks=tuple(checks))
+                    counted_cash=counted_cash, checks=tuple(checks), number=number,
+                    perpetual_total=perpetual_total, perpetual_absolute=perpetual_absolute)
         self.closing = z
         return z
 
@@ -596,52 +700,77 @@ def _signed(cents: int) -> str:
     return f"+{format_amount(cents)}" if cents > 0 else format_amount(cents)
 
 
+def _by(what: str, name: str, w: int) -> list:
+    """'Ouverte le …' then 'par NAME' on a line of its own: a name is never cut across two lines
+    (one longer than the paper is shortened with '…'; the full name stays in the data)."""
+    name = " ".join(str(name).split())
+    if len(name) > w:
+        name = name[:w - 1] + "…"
+    who = [f"par {name}"] if len(name) + 4 <= w else ["par", name]
+    return [Text(s) for s in wrap(what, w) + who]
+
+
 def report_blocks(report: Union[XReport, ZReport], columns: int, shop: ShopInfo = ShopInfo()) -> list:
-    """An X or Z report laid out for a printer of `columns` columns (32, 42, 48)."""
+    """An X or Z report laid out for a printer of `columns` columns (32, 42, 48). Every amount ends at
+    the last column, in euros without the sign (the TOTAL line too)."""
     w = columns
     rule = Text("-" * w)
 
     def lr(left: str, right: str, **kw) -> list:
         return [Text(s, **kw) for s in left_right(left, right, w)]
 
+    def text(s: str, **kw) -> list:
+        return [Text(line, **kw) for line in wrap(s, w)]
+
     f = report.figures
     t = f.totals
-    title = "RAPPORT X" if report.kind == "X" else "CLÔTURE Z"
+    is_z = isinstance(report, ZReport)
     out: list = [Text(TRAINING_BANNER, "center", bold=True, double=True)]
     out += [Text(line, "center", bold=True) for line in wrap(shop.name, w)]
     out.append(rule)
-    out.append(Text(title, "center", bold=True, double=True))
-    if report.kind == "X":
+    out.append(Text("CLÔTURE Z" if is_z else "RAPPORT X", "center", bold=True, double=True))
+    if not is_z:
         out += [Text(s, "center") for s in wrap("(ne remet rien à zéro)", w)]
-    out += lr(f"Session n° {report.session_number:06d}", f"Caisse {report.register}")
-    out += [Text(s) for s in wrap(f"Ouverte le {_when(report.opened_at)} par {report.opened_by}", w)]
-    verb = "Éditée" if report.kind == "X" else "Clôturée"
-    out += [Text(s) for s in wrap(f"{verb} le {_when(report.at)} par {report.operator}", w)]
+    if is_z and report.number is not None:
+        out += lr(f"Z n° {report.number:06d}", f"Caisse {report.register}", bold=True)
+        out += text(f"Session n° {report.session_number:06d}")
+    else:
+        out += lr(f"Session n° {report.session_number:06d}", f"Caisse {report.register}")
+    out += _by(f"Ouverte le {_when(report.opened_at)}", report.opened_by, w)
+    out += _by(f"{'Clôturée' if is_z else 'Éditée'} le {_when(report.at)}", report.operator, w)
     out.append(rule)
 
-    out += [Text(s) for s in wrap(plural(t.tickets, "ticket"), w)]
+    out += text(plural(t.tickets, "ticket"))
     if t.refund_tickets:
-        out += [Text(s) for s in wrap(f"  dont {plural(t.refund_tickets, 'remboursement')}", w)]
-    out += lr("Ventes", format_amount(t.gross_sales))
-    out += lr("Retours", format_amount(t.returns))
-    half = w // 2
-    out += [Text(s, bold=True, double=True) for s in left_right("TOTAL", format_eur(t.total), half)]
+        out += text(f"  dont {plural(t.refund_tickets, 'remboursement')}")
+    out += lr("Ventes brutes", format_amount(t.gross_sales))
+    out += lr(f"Retours ({plural(t.return_lines, 'ligne')})", format_amount(t.returns))
+    out += lr("Remises et promotions", format_amount(t.reductions))
+    for label, amount in (("  remises", t.discounts), ("  promotions", t.promotions),
+                          ("  points fidélité", t.loyalty)):
+        if amount:
+            out += lr(label, format_amount(amount))
+    out += lr(f"Cartes cadeaux vendues ({t.gift_cards_count})", format_amount(t.gift_cards_sold))
+    out += lr("TOTAL", format_amount(t.total), bold=True)
     out.append(rule)
     if t.vat:
+        out += text("CHIFFRE D'AFFAIRES NET PAR TAUX", bold=True)
         out += vat_table(t.vat, w)
         out += lr("Total HT", format_amount(t.total_ht))
         out += lr("Total TVA", format_amount(t.total_tva))
-        out += lr("Total TTC", format_amount(t.total))
+        out += lr("Total TTC", format_amount(t.turnover))
+        if t.gift_cards_sold:
+            out += text("Cartes cadeaux : hors TVA")
         out.append(rule)
 
     out.append(Text("PAIEMENTS", bold=True))
     for m in t.methods:
         out += lr(f"{m.label} ({m.payments})", format_amount(m.net))
-        if m.refunded:
-            out += lr("  encaissé", format_amount(m.received))
-            out += lr("  remboursé", format_amount(-m.refunded))
+        if m.refunded or m.method in _FLOW_LABELS:
+            out += lr(f"  {m.received_label}", format_amount(m.received))
+            out += lr(f"  {m.refunded_label}", format_amount(-m.refunded))
     if not t.methods:
-        out += [Text(s) for s in wrap("aucun paiement", w)]
+        out += text("aucun paiement")
     out.append(rule)
 
     c = f.cash
@@ -660,7 +789,7 @@ def report_blocks(report: Union[XReport, ZReport], columns: int, shop: ShopInfo 
             out += lr(f"{mv.at:%H:%M} {mv.label}", _signed(mv.signed))
     out.append(rule)
 
-    if isinstance(report, ZReport):
+    if is_z:
         out.append(Text("COMPTAGE ESPÈCES", bold=True))
         for d, n in report.counted_cash.pieces:
             out += lr(f"{n} x {denomination_label(d)}", format_amount(d * n))
@@ -668,12 +797,20 @@ def report_blocks(report: Union[XReport, ZReport], columns: int, shop: ShopInfo 
         out.append(rule)
         out.append(Text("ÉCARTS (compté - attendu)", bold=True))
         for chk in report.checks:
-            out += [Text(s) for s in wrap(chk.label, w)]
+            out += text(chk.label)
+            if chk.method in UNCOUNTED_METHODS:
+                out += lr("  non compté", format_amount(chk.expected))
+                continue
             out += lr("  attendu", format_amount(chk.expected))
             out += lr("  compté", format_amount(chk.counted))
             out += lr("  écart", _signed(chk.difference), bold=chk.difference != 0)
         out += lr("Écart total", _signed(report.difference), bold=True)
         out.append(rule)
+        if report.perpetual_total is not None:
+            out += lr("Grand total perpétuel", format_amount(report.perpetual_total), bold=True)
+            if report.perpetual_absolute is not None:
+                out += lr("GT perpétuel absolu", format_amount(report.perpetual_absolute))
+            out.append(rule)
     else:
         out.append(Text("ATTENDU PAR MOYEN", bold=True))
         for method, amount in f.expected.items():
@@ -697,7 +834,8 @@ class PeriodClosing:
     """Clôture de période: the period's totals and the perpetual grand totals after it.
 
     perpetual_total: the register's net TTC since its first ticket (previous + period total; never reset).
-    perpetual_absolute: sales plus returns in absolute value since the first ticket: it only ever grows.
+    perpetual_absolute: every line in absolute value (sales, returns, reductions, gift cards) since the
+    first ticket: it only ever grows.
     """
 
     kind: str  # DAY | MONTH | YEAR
@@ -715,7 +853,7 @@ class PeriodClosing:
 
     @property
     def perpetual_absolute_before(self) -> int:
-        return self.perpetual_absolute - (self.totals.gross_sales - self.totals.returns)
+        return self.perpetual_absolute - self.totals.absolute
 
     @property
     def name(self) -> str:
@@ -756,8 +894,7 @@ def close_day(register: str, day: date, tickets: Iterable[ValidatedTicket],
                                 f"{day:%d/%m/%Y}")
     before_total, before_abs = _chain(register, DAY, previous, day)
     totals = ticket_totals(tickets)
-    return PeriodClosing(DAY, register, day, day, totals, before_total + totals.total,
-                         before_abs + totals.gross_sales - totals.returns)
+    return PeriodClosing(DAY, register, day, day, totals, before_total + totals.total, before_abs + totals.absolute)
 
 
 def _roll_up(kind: str, child_kind: str, register: str, start: date, end: date,

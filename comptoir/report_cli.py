@@ -4,8 +4,10 @@ x: the open session's X report (rapport X), computed from the kiosk database; z:
 (clôture Z) as it was sealed in the closing chain. Neither writes anything: the database is opened
 read-only, and a Z closing is a register action (it needs the drawer counted), not a command.
 
-Exit status: 0 printed, 2 usage, missing or unreadable database, unknown register, no open session
-(x) or no Z closing (z).
+Exit status: 0 printed; 2 usage, missing or unreadable database, unknown register; 3 nothing to report:
+no open session (x) or no Z closing (z) — the command then says so on standard output, as JSON with
+--json: {"register": "1", "session": null, "error": "aucune session de caisse ouverte", "message": …}
+(z: "closing": null, "error": "aucune clôture Z").
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import argparse
 import json
 import sqlite3
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from commerce.cash import report_blocks
@@ -21,15 +24,34 @@ from commerce.receipt import COLUMN_CHOICES, ShopInfo, receipt_text, wrap
 from commerce.money import format_eur
 
 PROG = "comptoir report"
+EXIT_USAGE, EXIT_NOTHING = 2, 3
+EPILOG = ("Code de sortie : 0 rapport imprimé ; 2 erreur d'utilisation, base absente ou illisible, caisse "
+          "inconnue ; 3 rien à rapporter : aucune session ouverte (x) ou aucune clôture Z (z), message sur la "
+          "sortie standard (en JSON avec --json : {\"register\": …, \"session\": null, \"error\": …}).")
 
 
 class ReportError(Exception):
     pass
 
 
+class NothingToReport(Exception):
+    """No open session (x) or no Z closing (z): said on standard output, exit status 3."""
+
+    def __init__(self, register: str, kind: str, message: str):
+        super().__init__(message)
+        self.register, self.kind, self.message = register, kind, message
+
+    def as_dict(self) -> dict:
+        if self.kind == "x":
+            return {"register": self.register, "session": None, "error": "aucune session de caisse ouverte",
+                    "message": self.message}
+        return {"register": self.register, "closing": None, "error": "aucune clôture Z", "message": self.message}
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[2:] if argv is None else argv)
-    ap = argparse.ArgumentParser(prog=PROG, description="Rapports de caisse : X (en cours) et Z (clôture)")
+    ap = argparse.ArgumentParser(prog=PROG, description="Rapports de caisse : X (en cours) et Z (clôture)",
+                                 epilog=EPILOG)
     ap.add_argument("kind", choices=["x", "z"], help="x : rapport X de la session ouverte ; z : dernière clôture Z")
     ap.add_argument("--register", required=True, help="numéro de caisse, par exemple 1")
     where = ap.add_mutually_exclusive_group(required=True)
@@ -47,12 +69,15 @@ def main(argv=None) -> int:
                          operator=args.operator, shop=shop)
         finally:
             conn.close()
+    except NothingToReport as e:
+        print(json.dumps(e.as_dict(), ensure_ascii=False, indent=2) if args.json else e.message)
+        return EXIT_NOTHING
     except ReportError as e:
         print(f"{PROG} {args.kind} : {e}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except sqlite3.DatabaseError as e:
         print(f"{PROG} {args.kind} : base {database} illisible ({e})", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     print(out)
     return 0
 
@@ -88,28 +113,27 @@ def report(conn: sqlite3.Connection, kind: str, register: str, database, *, as_j
     if register not in known:
         others = f"caisses présentes : {', '.join(known)}" if known else "aucune caisse n'y a encore travaillé"
         raise ReportError(f"caisse {register} inconnue dans la base {database} ({others})")
+    no_session = (f"aucune session de caisse ouverte sur la caisse {register} : rien à rapporter (le rapport X "
+                  f"porte sur la session en cours ; « {PROG} z » montre la dernière clôture)")
     try:
         if kind == "x":
-            current = sessions.current_session(conn, register)
-            if current is None:
-                raise ReportError(f"aucune session de caisse ouverte sur la caisse {register} : rien à "
-                                  "rapporter (le rapport X porte sur la session en cours ; "
-                                  f"« {PROG} z » montre la dernière clôture)")
+            if sessions.current_session(conn, register) is None:
+                raise NothingToReport(register, kind, no_session)
             x = sessions.x_report(conn, register, operator)
             if as_json:
                 return json.dumps(x.as_dict(), ensure_ascii=False, indent=2)
             return receipt_text(report_blocks(x, columns, shop))
         z = sessions.last_closing(conn, register, sessions.Z)
     except sqlite3.OperationalError:  # a database from before cash sessions
-        z = None
         if kind == "x":
-            raise ReportError(f"aucune session de caisse ouverte sur la caisse {register} : la base {database} "
-                              "n'a jamais enregistré de session") from None
+            raise NothingToReport(register, kind, f"{no_session} ; la base {database} n'a jamais enregistré de "
+                                                  "session") from None
+        z = None
     except CommerceError as e:
         raise ReportError(str(e)) from None
     if z is None:
-        raise ReportError(f"aucune clôture Z sur la caisse {register} : la clôture se fait à la caisse, "
-                          "avec le comptage du tiroir")
+        raise NothingToReport(register, kind, f"aucune clôture Z sur la caisse {register} : la clôture se fait à "
+                                              "la caisse, avec le comptage du tiroir")
     periods = [c for c in sessions.closings(conn, register) if c.number > z.number and c.kind != sessions.Z]
     if as_json:
         out = dict(z.figures)
@@ -118,9 +142,11 @@ def report(conn: sqlite3.Connection, kind: str, register: str, database, *, as_j
                           "perpetual_absolute": z.perpetual_absolute, "prev_hash": z.prev_hash, "hash": z.hash}
         out["periods"] = [c.as_dict() for c in periods]
         return json.dumps(out, ensure_ascii=False, indent=2)
-    text = receipt_text(report_blocks(sessions.report_from_dict(z.figures), columns, shop))
-    notes = [f"Clôture n° {z.number} — empreinte {z.hash[:16]}…",
-             f"Grand total perpétuel : {format_eur(z.perpetual_total)}"]
+    # a Z sealed before the printed Z carried them: its number and grand totals are the stored closing's
+    printed = replace(sessions.report_from_dict(z.figures), number=z.number, perpetual_total=z.perpetual_total,
+                      perpetual_absolute=z.perpetual_absolute)
+    text = receipt_text(report_blocks(printed, columns, shop))
+    notes = [f"Clôture n° {z.number} — empreinte {z.hash[:16]}…"]
     for c in periods:
         notes.append(f"{sessions.KIND_LABELS[c.kind].capitalize()} n° {c.number} "
                      f"({_period(c)}) : total {format_eur(c.figures['total'])}, "

@@ -44,7 +44,7 @@ from typing import Mapping, Optional, Sequence
 
 from commerce import cash, fiscal
 from commerce.errors import CommerceError
-from commerce.ticket import Line, Payment, ValidatedTicket
+from commerce.ticket import ITEM, Line, Payment, ValidatedTicket
 from commerce.vat import VatRow
 
 from . import journal
@@ -229,10 +229,16 @@ def movements(conn: sqlite3.Connection, register: str, number: int) -> list[cash
 
 
 # -- tickets read back ----------------------------------------------------------------------------
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
 def load_tickets(conn: sqlite3.Connection, register: str, *, first: int = 1, last: Optional[int] = None,
                  day: Optional[date] = None) -> list[ValidatedTicket]:
     """The register's stored tickets as commerce ValidatedTickets, by number: from `first` to `last`
-    (inclusive, None: the last one), or those of one calendar `day` (by their time)."""
+    (inclusive, None: the last one), or those of one calendar `day` (by their time). Line kinds and
+    origins, payment references and the corrected ticket are read when the database has them (a
+    database opened read-only may be older than these columns)."""
     where, args = ["register = ?", "number >= ?"], [register, first]
     if last is not None:
         where.append("number <= ?")
@@ -241,22 +247,31 @@ def load_tickets(conn: sqlite3.Connection, register: str, *, first: int = 1, las
         where.append("created_at >= ? AND created_at < ?")
         args += [day.isoformat(), (day + timedelta(days=1)).isoformat()]
     sql = " AND ".join(where)
-    heads = conn.execute(f"SELECT id, number, created_at, cashier, training FROM ticket WHERE {sql} "
-                         "ORDER BY number", args).fetchall()
+    has_corrects = {"corrects_register", "corrects_number"} <= _columns(conn, "ticket")
+    corrects_cols = "corrects_register, corrects_number" if has_corrects else "NULL, NULL"
+    heads = conn.execute(f"SELECT id, number, created_at, cashier, training, {corrects_cols} FROM ticket "
+                         f"WHERE {sql} ORDER BY number", args).fetchall()
+    kind_cols = ("kind, origin_ticket_id, origin_line_no, net"
+                 if {"kind", "origin_ticket_id", "origin_line_no", "net"} <= _columns(conn, "ticket_line")
+                 else "NULL, NULL, NULL, NULL")
     lines: dict[str, list[Line]] = {}
-    for tid, gtin, label, qty, unit_price, vat_bp in conn.execute(
-            f"SELECT ticket_id, gtin13, label, qty, unit_price, vat_bp FROM ticket_line WHERE ticket_id IN "
-            f"(SELECT id FROM ticket WHERE {sql}) ORDER BY ticket_id, line_no", args):
-        lines.setdefault(tid, []).append(Line(gtin, label, qty, unit_price, vat_bp))
+    for tid, gtin, label, qty, unit_price, vat_bp, kind, origin_id, origin_no, net in conn.execute(
+            f"SELECT ticket_id, gtin13, label, qty, unit_price, vat_bp, {kind_cols} FROM ticket_line "
+            f"WHERE ticket_id IN (SELECT id FROM ticket WHERE {sql}) ORDER BY ticket_id, line_no", args):
+        origin = (origin_id, origin_no) if origin_id is not None else None
+        lines.setdefault(tid, []).append(Line(gtin, label, qty, unit_price, vat_bp, kind or ITEM, origin=origin,
+                                              net=net))
+    ref_col = "reference" if "reference" in _columns(conn, "payment") else "NULL"
     pays: dict[str, list[Payment]] = {}
-    for tid, method, amount, given in conn.execute(
-            f"SELECT ticket_id, method, amount, given FROM payment WHERE ticket_id IN "
+    for tid, method, amount, given, reference in conn.execute(
+            f"SELECT ticket_id, method, amount, given, {ref_col} FROM payment WHERE ticket_id IN "
             f"(SELECT id FROM ticket WHERE {sql}) ORDER BY ticket_id, line_no", args):
-        pays.setdefault(tid, []).append(Payment(method, amount, given))
+        pays.setdefault(tid, []).append(Payment(method, amount, given, reference or ""))
     return [ValidatedTicket(id=tid, register=register, number=number, cashier=cashier,
                             created_at=datetime.fromisoformat(created_at), lines=tuple(lines.get(tid, ())),
-                            payments=tuple(pays.get(tid, ())), training=bool(training))
-            for tid, number, created_at, cashier, training in heads]
+                            payments=tuple(pays.get(tid, ())), training=bool(training),
+                            corrects=(c_reg, c_num) if c_reg is not None else None)
+            for tid, number, created_at, cashier, training, c_reg, c_num in heads]
 
 
 def _last_ticket_number(conn: sqlite3.Connection, register: str) -> int:
@@ -377,13 +392,22 @@ def canonical_closing(record: Mapping) -> bytes:
     return fiscal.details_json(record).encode("utf-8")
 
 
+def _last_closing_row(conn: sqlite3.Connection, register: str):
+    return conn.execute("SELECT number, hash FROM closing WHERE register = ? ORDER BY number DESC LIMIT 1",
+                        (register,)).fetchone()
+
+
+def _next_closing_number(conn: sqlite3.Connection, register: str) -> int:
+    last = _last_closing_row(conn, register)
+    return last[0] + 1 if last else 1
+
+
 def _insert_closing(conn: sqlite3.Connection, *, register: str, kind: str, period_start: str, period_end: str,
                     session: Optional[int], now: datetime, operator: str, first_ticket: Optional[int],
                     last_ticket: Optional[int], figures: Mapping, checks: Sequence = (),
                     difference: Optional[int] = None, perpetual_total: int, perpetual_absolute: int,
                     training: bool = True) -> StoredClosing:
-    last = conn.execute("SELECT number, hash FROM closing WHERE register = ? ORDER BY number DESC LIMIT 1",
-                        (register,)).fetchone()
+    last = _last_closing_row(conn, register)
     number, prev_hash = (last[0] + 1, last[1]) if last else (1, fiscal.GENESIS)
     record = closing_record(register, number, kind, period_start, period_end, session, now.isoformat(), operator,
                             first_ticket, last_ticket, figures, checks, difference, perpetual_total,
@@ -464,10 +488,13 @@ def close_session(conn: sqlite3.Connection, register: str, counted_cash: cash.Ca
     now = _now(now)
     stored = _require_open(conn, register, "clôturer")
     s = cash_session(conn, stored)
-    report = s.close(counted_cash, counted_other, operator=operator, now=now)
     tickets = [t.number for t in s.tickets]
     first, last = (tickets[0], tickets[-1]) if tickets else (None, None)
     perpetual = _perpetual_through(conn, register, last if last is not None else stored.first_ticket - 1)
+    # the Z prints its number in the closing chain and the perpetual grand totals (same transaction)
+    report = s.close(counted_cash, counted_other, operator=operator, now=now,
+                     number=_next_closing_number(conn, register), perpetual_total=perpetual[0],
+                     perpetual_absolute=perpetual[1])
     z = _insert_closing(conn, register=register, kind=Z, period_start=stored.opened_at.isoformat(),
                         period_end=now.isoformat(), session=stored.number, now=now, operator=operator,
                         first_ticket=first, last_ticket=last, figures=report.as_dict(),
@@ -480,11 +507,16 @@ def close_session(conn: sqlite3.Connection, register: str, counted_cash: cash.Ca
 
 # -- period closings (conservation) ---------------------------------------------------------------
 def _totals_from_dict(d: Mapping) -> cash.Totals:
+    """Totals back from their as_dict(). Figures sealed by an earlier version lack the newer keys: their
+    tickets had no reductions nor gift cards, and every line was a sale or a return."""
     return cash.Totals(
         tickets=d["tickets"], refund_tickets=d["refund_tickets"], total=d["total"], gross_sales=d["gross_sales"],
         returns=d["returns"], vat=tuple(VatRow(v["rate"], v["ht"], v["tva"], v["ttc"]) for v in d["vat"]),
         methods=tuple(cash.MethodTotal(m["method"], m["received"], m["refunded"], m["payments"])
-                      for m in d["methods"]))
+                      for m in d["methods"]),
+        return_lines=d.get("return_lines", 0), discounts=d.get("discounts", 0), promotions=d.get("promotions", 0),
+        loyalty=d.get("loyalty", 0), gift_cards_sold=d.get("gift_cards_sold", 0),
+        gift_cards_count=d.get("gift_cards_count", 0), absolute=d.get("absolute", d["gross_sales"] - d["returns"]))
 
 
 def period_from_stored(c: StoredClosing) -> cash.PeriodClosing:
@@ -511,7 +543,9 @@ def report_from_dict(d: Mapping):
     if d["kind"] == "X":
         return cash.XReport(**head)
     return cash.ZReport(**head, counted_cash=_count_from_dict(d["counted_cash"]),
-                        checks=tuple(cash.MethodCheck(k["method"], k["expected"], k["counted"]) for k in d["checks"]))
+                        checks=tuple(cash.MethodCheck(k["method"], k["expected"], k["counted"]) for k in d["checks"]),
+                        number=d.get("z_number"), perpetual_total=d.get("perpetual_total"),
+                        perpetual_absolute=d.get("perpetual_absolute"))
 
 
 def _count_from_dict(d: Mapping) -> cash.CashCount:

@@ -98,11 +98,18 @@ def test_report_z_prints_the_last_closing_with_the_same_numbers(day):
     assert "CLÔTURE Z" in lines and amount_on(lines, "Écart total") == "-0,30"
     assert amount_on(lines, "Total compté") == "60,65" and max(len(line) for line in lines) <= 42
     assert f"Clôture n° 1 — empreinte {result.z.hash[:16]}…" in text.stdout
-    assert "Grand total perpétuel : 14,40 €" in text.stdout
-    # nothing was closed by the command, and the X report now has no session
+    assert amount_on(lines, "Z n° 000001") == "Caisse 1"
+    assert amount_on(lines, "Grand total perpétuel") == "14,40"
+    # nothing was closed by the command, and the X report now has no session: said as JSON, exit 3
     assert len(store.closings("1")) == 2
     x = comptoir("report", "x", "--register", "1", "--database", str(db), "--json")
-    assert x.returncode == 2 and "aucune session de caisse ouverte sur la caisse 1" in x.stderr
+    assert (x.returncode, x.stderr) == (3, "")
+    answer = json.loads(x.stdout)
+    assert {k: answer[k] for k in ("register", "session", "error")} == {
+        "register": "1", "session": None, "error": "aucune session de caisse ouverte"}
+    assert answer["message"].startswith("aucune session de caisse ouverte sur la caisse 1 : rien à rapporter")
+    x = comptoir("report", "x", "--register", "1", "--database", str(db))
+    assert (x.returncode, x.stdout.strip()) == (3, answer["message"])
 
 
 def test_report_reads_the_database_of_a_kiosk_toml(day, tmp_path):
@@ -115,9 +122,11 @@ def test_report_reads_the_database_of_a_kiosk_toml(day, tmp_path):
 
 def test_report_errors_are_french_and_exit_2(day, tmp_path):
     _, db = day
-    p = comptoir("report", "z", "--register", "1", "--database", str(db))
-    assert (p.returncode, p.stdout) == (2, "")
-    assert "comptoir report z : aucune clôture Z sur la caisse 1" in p.stderr
+    p = comptoir("report", "z", "--register", "1", "--database", str(db))  # nothing to report: 3
+    assert (p.returncode, p.stderr) == (3, "")
+    assert p.stdout.startswith("aucune clôture Z sur la caisse 1 : la clôture se fait à la caisse")
+    p = comptoir("report", "z", "--register", "1", "--database", str(db), "--json")
+    assert p.returncode == 3 and json.loads(p.stdout)["closing"] is None
     p = comptoir("report", "x", "--register", "9", "--database", str(db))
     assert p.returncode == 2 and f"caisse 9 inconnue dans la base {db} (caisses présentes : 1)" in p.stderr
     p = comptoir("report", "x", "--register", "1", "--database", str(tmp_path / "absente.db"))
@@ -137,9 +146,10 @@ def test_report_on_a_database_from_before_sessions(tmp_path):
     c.commit()
     c.close()
     p = comptoir("report", "z", "--register", "1", "--database", str(db))
-    assert p.returncode == 2 and "aucune clôture Z sur la caisse 1" in p.stderr
-    p = comptoir("report", "x", "--register", "1", "--database", str(db))
-    assert p.returncode == 2 and "aucune session de caisse ouverte sur la caisse 1" in p.stderr
+    assert p.returncode == 3 and "aucune clôture Z sur la caisse 1" in p.stdout
+    p = comptoir("report", "x", "--register", "1", "--database", str(db), "--json")
+    assert p.returncode == 3 and json.loads(p.stdout)["session"] is None
+    assert "n'a jamais enregistré de session" in json.loads(p.stdout)["message"]
 
 
 def test_fiscal_verify_checks_the_closing_chain_and_names_an_altered_closing(day):
