@@ -671,8 +671,9 @@ class RegisterService:
         return stored is not None and stored.opened_at.date() >= self._today()
 
     def close_session(self, counts: Mapping[int, int], card_typed: str = "",
-                      end_of_day: Optional[bool] = None) -> Feedback:
-        """Clôture Z: the drawer counted by denomination and the card terminal's total as typed. The
+                      end_of_day: Optional[bool] = None, cheque_typed: str = "") -> Feedback:
+        """Clôture Z: the drawer counted by denomination, the card terminal's total and the cheques'
+        total as typed. The
         differences are recorded; the Z report prints. The result is kept in `last_closing`.
         end_of_day: also close today (no more sales today); None: closes_the_day()."""
         stored = self.store.current_session(self.register)
@@ -681,6 +682,8 @@ class RegisterService:
                 raise CommerceError("aucune session de caisse ouverte")
             count = cash.CashCount.of(counts)
             other = {"card": parse_amount(card_typed, "total carte")} if card_typed.strip() else {}
+            if cheque_typed.strip():
+                other["cheque"] = parse_amount(cheque_typed, "total chèques")
             if end_of_day is None:
                 end_of_day = self.closes_the_day()
             result = self.store.close_session(self.register, count, other, operator=self.cashier,
