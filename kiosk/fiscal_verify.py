@@ -1,12 +1,16 @@
-"""Recompute every fiscal chain of a kiosk database (tickets, closings and journal, per register).
+"""Recompute every fiscal chain of a kiosk database (tickets, closings, journal and archives, per register).
 
-Hashes are recomputed from the stored *columns* (ticket, ticket_line, ticket_vat, payment, journal),
-never from the sealed canonical copy; the copy only serves to tell which field changed.
+Hashes are recomputed from the stored *columns* (ticket, ticket_line, ticket_vat, payment with its
+reference, closing, journal, fiscal_archive), never from the sealed canonical copy; the copy only
+serves to tell which field changed. ticket_line's kind, origin and net columns are not in the chain.
 
-Two passes. The fast pass reads each table once in insertion order (rowid) and walks them side by
-side; it either proves a register's chain sound or marks it suspicious. The exact pass then reloads
-each suspicious register ticket by ticket (by primary key) and names every anomaly: a gap in the
-numbering, a broken link, a field that no longer matches its sealed value.
+Tickets take two passes. The fast pass reads each table once in insertion order (rowid) and walks
+them side by side; it either proves a register's chain sound or marks it suspicious. The exact pass
+then reloads each suspicious register ticket by ticket (by primary key) and names every anomaly: a gap
+in the numbering, a broken link, a field that no longer matches its sealed value.
+
+The chain walkers (ticket_chain, closing_chain, journal_chain, sealed_chain) take rows from anywhere:
+kiosk.archive runs them on the records of an archive file, "anchored" at the archive's first record.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ class Problem:
 
 @dataclass
 class ChainReport:
-    kind: str  # "tickets" | "closings" | "journal"
+    kind: str  # "tickets" | "closings" | "journal" | "archives" (the archive chain) | "archive" (a file)
     register: str
     checked: int = 0
     legacy: int = 0  # tickets stored by a version without the chain (before its first chained ticket)
@@ -45,12 +49,20 @@ class ChainReport:
         return f"caisse {self.register}, {RECORD_NAMES[self.kind]}"
 
 
-RECORD_NAMES = {"tickets": "ticket", "closings": "clôture", "journal": "événement"}
+RECORD_NAMES = {"tickets": "ticket", "closings": "clôture", "journal": "événement", "archives": "archive",
+                "archive": "archive"}
 
 
 # -- tickets: fast pass ----------------------------------------------------------------------
 TICKET_COLUMNS = ("id, register, number, created_at, cashier, total, training, corrects_register, "
                   "corrects_number, prev_hash, hash")
+
+
+def _payment_columns(conn: sqlite3.Connection) -> str:
+    """The payment fields the chain hashes; `reference` (gift card, credit note, cheque) is NULL when
+    there is none, and absent from a database no version with references has opened yet."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(payment)")}
+    return "method, amount, given, " + ("reference" if "reference" in have else "NULL")
 
 
 def _fast_tickets(conn: sqlite3.Connection) -> tuple[dict[str, ChainReport], set[str]]:
@@ -61,7 +73,7 @@ def _fast_tickets(conn: sqlite3.Connection) -> tuple[dict[str, ChainReport], set
     lines = conn.execute("SELECT ticket_id, line_no, gtin13, ht, label, qty, total, unit_price, vat_bp "
                          "FROM ticket_line ORDER BY rowid")
     vats = conn.execute("SELECT ticket_id, rate_bp, ht, tva, ttc FROM ticket_vat ORDER BY rowid")
-    pays = conn.execute("SELECT ticket_id, line_no, method, amount, given FROM payment ORDER BY rowid")
+    pays = conn.execute(f"SELECT ticket_id, line_no, {_payment_columns(conn)} FROM payment ORDER BY rowid")
     line_json, vat_json, payment_json, ticket_text = (fiscal.line_json, fiscal.vat_json, fiscal.payment_json,
                                                       fiscal.ticket_text)
     fromhex = bytes.fromhex
@@ -88,7 +100,7 @@ def _fast_tickets(conn: sqlite3.Connection) -> tuple[dict[str, ChainReport], set
         while np_ is not None and np_[0] == tid:
             if np_[1] != i:
                 suspicious.add(register)
-            parts.append(payment_json(np_[2], np_[3], np_[4]))
+            parts.append(payment_json(np_[2], np_[3], np_[4], np_[5]))
             i += 1
             np_ = next(pays, None)
         pay_text = "[" + ",".join(parts) + "]"
@@ -109,7 +121,11 @@ def _fast_tickets(conn: sqlite3.Connection) -> tuple[dict[str, ChainReport], set
         corrects = "null" if c_reg is None and c_num is None else fiscal.corrects_json(c_reg, c_num)
         text = ticket_text(tid, register, number, created_at, cashier, total, training, corrects,
                            line_text, pay_text, vat_text)
-        if prev_hash != expected_prev or sha256(fromhex(expected_prev) + text.encode()).hexdigest() != digest:
+        try:
+            sound = prev_hash == expected_prev and sha256(fromhex(expected_prev) + text.encode()).hexdigest() == digest
+        except ValueError:  # a stored hash that is not hexadecimal
+            sound = False
+        if not sound:
             suspicious.add(register)
         report.checked += 1
         state[register] = (number, digest)
@@ -129,26 +145,39 @@ def ticket_from_columns(conn: sqlite3.Connection, ticket_id: str) -> fiscal.Fisc
                          "WHERE ticket_id = ? ORDER BY line_no", (tid,)).fetchall()
     vat = conn.execute("SELECT rate_bp, ht, tva, ttc FROM ticket_vat WHERE ticket_id = ? ORDER BY rate_bp DESC",
                        (tid,)).fetchall()
-    pays = conn.execute("SELECT method, amount, given FROM payment WHERE ticket_id = ? ORDER BY line_no",
+    pays = conn.execute(f"SELECT {_payment_columns(conn)} FROM payment WHERE ticket_id = ? ORDER BY line_no",
                         (tid,)).fetchall()
     return fiscal.FiscalTicket(
         id=tid, register=register, number=number, timestamp=created_at, operator=cashier,
         lines=tuple(fiscal.FiscalLine(*l) for l in lines), vat=tuple(fiscal.FiscalVat(*v) for v in vat),
-        total=total, payments=tuple(fiscal.FiscalPayment(*p) for p in pays),
+        total=total, payments=tuple(fiscal.FiscalPayment(m, a, g, r or "") for m, a, g, r in pays),
         corrects=None if c_reg is None and c_num is None else (c_reg, c_num), training=bool(training))
 
 
 def _exact_tickets(conn: sqlite3.Connection, register: str) -> ChainReport:
-    report = ChainReport("tickets", register)
     rows = conn.execute("SELECT id, number, canonical, prev_hash, hash FROM ticket WHERE register = ? "
                         "ORDER BY number", (register,)).fetchall()
-    last_number, last_hash = 0, None
+    return ticket_chain(register, ((number, sealed, prev_hash, digest,
+                                    lambda tid=tid: ticket_from_columns(conn, tid))
+                                   for tid, number, sealed, prev_hash, digest in rows))
+
+
+def ticket_chain(register: str, rows, anchored: bool = False) -> ChainReport:
+    """Walk one register's tickets in number order and name every anomaly. `rows` yields
+    (number, sealed canonical, prev_hash, hash, fields) where fields() gives the FiscalTicket read from
+    the stored fields. A database chain starts at GENESIS with ticket 1; an `anchored` one (an archive's
+    month) starts at its first ticket, whose recorded previous hash is taken as the anchor."""
+    report = ChainReport("tickets", register)
+    last_number, last_hash = None if anchored else 0, None
 
     def problem(number, path, message):
         if len(report.problems) < MAX_PROBLEMS:
             report.problems.append(Problem(number, path, message))
 
-    for tid, number, sealed, prev_hash, digest in rows:
+    for number, sealed, prev_hash, digest, fields in rows:
+        if last_number is None:  # an anchored chain's first record
+            last_number = number - 1
+            last_hash = prev_hash if digest is not None and prev_hash != fiscal.GENESIS else None
         gap = number != last_number + 1
         if gap:
             missing = (f"n° {last_number + 1}" if number == last_number + 2
@@ -167,11 +196,23 @@ def _exact_tickets(conn: sqlite3.Connection, register: str) -> ChainReport:
         if prev_hash != expected_prev and not gap:
             problem(number, "prev_hash", f"ticket n° {number} : chaînage rompu (l'empreinte précédente "
                                          "enregistrée n'est pas celle du ticket précédent)")
-        recomputed = fiscal.canonical_ticket(ticket_from_columns(conn, tid))
-        if fiscal.chain_hash(prev_hash or expected_prev, recomputed) != digest:
-            _name_changed_fields(problem, "ticket", number, sealed, recomputed, prev_hash, digest)
+        try:
+            recomputed = fiscal.canonical_ticket(fields())
+        except (ValueError, TypeError, KeyError, AttributeError):
+            problem(number, None, f"ticket n° {number} : champs illisibles")
+        else:
+            if _chain_hash(prev_hash or expected_prev, recomputed) != digest:
+                _name_changed_fields(problem, "ticket", number, sealed, recomputed, prev_hash, digest)
         last_number, last_hash = number, digest
     return report
+
+
+def _chain_hash(prev_hash, canonical: bytes) -> Optional[str]:
+    """fiscal.chain_hash, or None when the stored previous hash is not 64 hexadecimal digits."""
+    try:
+        return fiscal.chain_hash(prev_hash, canonical)
+    except (ValueError, TypeError):
+        return None
 
 
 def _name_changed_fields(problem, what: str, number: int, sealed: Optional[str], recomputed: bytes,
@@ -185,7 +226,7 @@ def _name_changed_fields(problem, what: str, number: int, sealed: Optional[str],
         problem(number, path, f"{what} n° {number} : {describe(path)} modifié : "
                               f"scellé {_show(before)}, trouvé {_show(after)}")
     if not diffs and sealed is not None:
-        if fiscal.chain_hash(prev_hash or fiscal.GENESIS, sealed.encode("utf-8")) == digest:
+        if _chain_hash(prev_hash or fiscal.GENESIS, sealed.encode("utf-8")) == digest:
             problem(number, None, f"{what} n° {number} : empreinte différente du contenu des colonnes")
         else:
             problem(number, "hash", f"{what} n° {number} : empreinte ou copie scellée modifiée")
@@ -221,13 +262,21 @@ def _outbox_orphans(conn: sqlite3.Connection) -> list[tuple[str, int]]:
 
 # -- journal -----------------------------------------------------------------------------------
 def _journal(conn: sqlite3.Connection) -> list[ChainReport]:
+    return journal_chain(conn.execute(
+        "SELECT register, number, created_at, operator, kind, details, prev_hash, hash FROM journal "
+        "ORDER BY register, number"))
+
+
+def journal_chain(rows, anchored: bool = False) -> list[ChainReport]:
+    """Journal entries (register, number, created_at, operator, kind, details, prev_hash, hash) in
+    (register, number) order; `details` as stored (canonical JSON text) or already decoded."""
     reports: dict[str, ChainReport] = {}
     state: dict[str, tuple[int, str]] = {}
-    for register, number, created_at, operator, kind, details, prev_hash, digest in conn.execute(
-            "SELECT register, number, created_at, operator, kind, details, prev_hash, hash FROM journal "
-            "ORDER BY register, number"):
+    for register, number, created_at, operator, kind, details, prev_hash, digest in rows:
         report = reports.setdefault(register, ChainReport("journal", register))
-        last_number, last_hash = state.get(register, (0, fiscal.GENESIS))
+        if register not in state:
+            state[register] = (number - 1, prev_hash) if anchored else (0, fiscal.GENESIS)
+        last_number, last_hash = state[register]
 
         def problem(n, path, message):
             if len(report.problems) < MAX_PROBLEMS:
@@ -240,16 +289,21 @@ def _journal(conn: sqlite3.Connection) -> list[ChainReport]:
             problem(number, "prev_hash", f"événement n° {number} : chaînage rompu")
         report.checked += 1
         try:
-            entry = fiscal.JournalEntry(register, number, created_at, operator, kind, json.loads(details))
+            entry = fiscal.JournalEntry(register, number, created_at, operator, kind, _decoded(details))
             canonical = fiscal.canonical_event(entry)
         except (ValueError, TypeError):
             problem(number, "details", f"événement n° {number} : détails illisibles")
         else:
-            if fiscal.chain_hash(prev_hash, canonical) != digest:
+            if _chain_hash(prev_hash, canonical) != digest:
                 problem(number, None, f"événement n° {number} : contenu ou empreinte modifié "
                                       "(type, horodatage, caisse, opérateur, détails)")
         state[register] = (number, digest)
     return list(reports.values())
+
+
+def _decoded(value):
+    """A JSON column as stored (text) or as an archive holds it (already decoded)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 # -- closings (Z, day, month, year: kiosk.sessions) -----------------------------------------------
@@ -261,6 +315,9 @@ CLOSING_LABELS = {
     "expected": "attendu", "counted": "compté", "cash_out": "sorties", "cash_in": "apports",
     "opening_float": "fond de caisse", "tendered": "reçu en espèces", "change": "rendu monnaie",
     "refunds": "remboursements", "gross_sales": "ventes", "returns": "retours", "tickets": "nombre de tickets",
+    # archives (kiosk.archive)
+    "period": "période", "file": "fichier", "archive_hash": "empreinte de l'archive",
+    "file_sha256": "empreinte du fichier", "key_fingerprint": "empreinte de la clé de signature",
 }
 
 
@@ -271,49 +328,80 @@ def describe_closing_path(path: str) -> str:
     return fiscal.describe_path(path)
 
 
-def _closings(conn: sqlite3.Connection) -> list[ChainReport]:
-    from .sessions import KIND_LABELS, canonical_closing, closing_record
+CLOSING_COLUMNS = ("register, number, kind, period_start, period_end, session, created_at, operator, first_ticket, "
+                   "last_ticket, figures, checks, difference, perpetual_total, perpetual_absolute, training, "
+                   "canonical, prev_hash, hash")
 
+
+def _closings(conn: sqlite3.Connection) -> list[ChainReport]:
     try:
-        rows = conn.execute(
-            "SELECT register, number, kind, period_start, period_end, session, created_at, operator, first_ticket, "
-            "last_ticket, figures, checks, difference, perpetual_total, perpetual_absolute, training, canonical, "
-            "prev_hash, hash FROM closing ORDER BY register, number").fetchall()
+        rows = conn.execute(f"SELECT {CLOSING_COLUMNS} FROM closing ORDER BY register, number").fetchall()
     except sqlite3.OperationalError:  # a database from before closings
         return []
+    return closing_chain(rows, session_check=lambda *a: _check_session_rows(conn, *a))
+
+
+def closing_chain(rows, anchored: bool = False, session_check=None) -> list[ChainReport]:
+    """Closings (CLOSING_COLUMNS, figures and checks as stored text or decoded) in (register, number)
+    order. `session_check(problem, what, number, register, session, figures)` also checks a sound Z
+    against its session's rows (the database has them; an archive does not)."""
+    from .sessions import KIND_LABELS, canonical_closing, closing_record
+
+    def canonical(row):
+        (register, number, kind, p_start, p_end, session, created_at, operator, first, last, figures, checks,
+         difference, perpetual_total, perpetual_absolute, training) = row[:16]
+        record = closing_record(register, number, kind, p_start, p_end, session, created_at, operator, first,
+                                last, _decoded(figures), _decoded(checks), difference, perpetual_total,
+                                perpetual_absolute, bool(training))
+        return canonical_closing(record)
+
+    def after_sound(problem, what, row):
+        if session_check is not None and row[2] == "Z":  # the session's float and movements, as sealed
+            session_check(problem, what, row[1], row[0], row[5], _decoded(row[10]))
+
+    return sealed_chain("closings", rows, lambda row: KIND_LABELS.get(row[2], "clôture"), canonical,
+                        ("figures", "chiffres illisibles"), anchored, after_sound)
+
+
+def sealed_chain(kind: str, rows, what_of, canonical_of, unreadable: tuple[str, str], anchored: bool = False,
+                 after_sound=None) -> list[ChainReport]:
+    """Chains of records that keep their sealed canonical copy (closings, archives), one per register.
+    Each row starts with (register, number) and ends with (canonical, prev_hash, hash); canonical_of(row)
+    recomputes the bytes from the other fields, what_of(row) names the record in French."""
     reports: dict[str, ChainReport] = {}
     state: dict[str, tuple[int, str]] = {}
-    for (register, number, kind, p_start, p_end, session, created_at, operator, first, last, figures, checks,
-         difference, perpetual_total, perpetual_absolute, training, sealed, prev_hash, digest) in rows:
-        report = reports.setdefault(register, ChainReport("closings", register))
-        last_number, last_hash = state.get(register, (0, fiscal.GENESIS))
-        what = KIND_LABELS.get(kind, "clôture")
+    for row in rows:
+        register, number = row[0], row[1]
+        sealed, prev_hash, digest = row[-3:]
+        report = reports.setdefault(register, ChainReport(kind, register))
+        if register not in state:
+            state[register] = (number - 1, prev_hash) if anchored else (0, fiscal.GENESIS)
+        last_number, last_hash = state[register]
+        what = what_of(row)
 
         def problem(n, path, message):
             if len(report.problems) < MAX_PROBLEMS:
                 report.problems.append(Problem(n, path, message))
 
         gap = number != last_number + 1
+        noun = RECORD_NAMES[kind]
         if gap:
-            problem(last_number + 1, None, f"clôture n° {last_number + 1} manquante : numérotation interrompue "
-                                           f"(n° {last_number} suivi du n° {number}), clôture supprimée ?")
+            problem(last_number + 1, None, f"{noun} n° {last_number + 1} manquante : numérotation interrompue "
+                                           f"(n° {last_number} suivi du n° {number}), {noun} supprimée ?")
         elif prev_hash != last_hash:
             problem(number, "prev_hash", f"{what} n° {number} : chaînage rompu (l'empreinte précédente "
-                                         "enregistrée n'est pas celle de la clôture précédente)")
+                                         f"enregistrée n'est pas celle de la {noun} précédente)")
         report.checked += 1
         try:
-            record = closing_record(register, number, kind, p_start, p_end, session, created_at, operator, first,
-                                    last, json.loads(figures), json.loads(checks), difference, perpetual_total,
-                                    perpetual_absolute, bool(training))
-            recomputed = canonical_closing(record)
-        except (ValueError, TypeError):
-            problem(number, "figures", f"{what} n° {number} : chiffres illisibles")
+            recomputed = canonical_of(row)
+        except (ValueError, TypeError, KeyError):
+            problem(number, unreadable[0], f"{what} n° {number} : {unreadable[1]}")
         else:
-            if fiscal.chain_hash(prev_hash, recomputed) != digest:
+            if _chain_hash(prev_hash, recomputed) != digest:
                 _name_changed_fields(problem, what, number, sealed, recomputed, prev_hash, digest,
                                      describe_closing_path)
-            elif kind == "Z":  # the session's float and movements, as the Z sealed them
-                _check_session_rows(conn, problem, what, number, register, session, record["figures"])
+            elif after_sound is not None:
+                after_sound(problem, what, row)
         state[register] = (number, digest)
     return list(reports.values())
 
@@ -338,9 +426,14 @@ def _check_session_rows(conn, problem, what, number, register, session, figures)
                                      "modifiés ou supprimés après la clôture")
 
 
+def _archives(conn: sqlite3.Connection) -> list[ChainReport]:
+    from .archive import archive_chain
+    return archive_chain(conn)
+
+
 # -- everything --------------------------------------------------------------------------------
 def verify(conn: sqlite3.Connection) -> list[ChainReport]:
-    """Every chain of the database, tickets, closings then journal, registers in order."""
+    """Every chain of the database, tickets, closings, journal then archives, registers in order."""
     fast, suspicious = _fast_tickets(conn)
     registers = sorted(set(fast) | (suspicious - {"*orphans*"}))
     tickets = {r: (_exact_tickets(conn, r) if r in suspicious else fast[r]) for r in registers}
@@ -361,7 +454,8 @@ def verify(conn: sqlite3.Connection) -> list[ChainReport]:
         report.problems.sort(key=lambda p: (p.number is None, p.number or 0))
     closings = sorted(_closings(conn), key=lambda r: r.register)
     journal = sorted(_journal(conn), key=lambda r: r.register)
-    return [tickets[r] for r in sorted(tickets)] + closings + journal
+    archives = sorted(_archives(conn), key=lambda r: r.register)
+    return [tickets[r] for r in sorted(tickets)] + closings + journal + archives
 
 
 def open_readonly(path: str) -> sqlite3.Connection:
