@@ -46,6 +46,13 @@ class Discount:
                                 f"remisé ({format_eur(base)})")
         return self.amount
 
+    def off(self, base: int) -> int:
+        """What the discount takes off `base` now, at most the base: a discount accepted earlier
+        stays valid when the base shrinks later (a price override, a line removed)."""
+        if base <= 0:
+            return 0
+        return min(round_half_up(base * self.percent_bp, FULL_BP) if self.percent_bp else self.amount, base)
+
 
 def parse_discount(text: str) -> Discount:
     """'10%', '5,5 %' -> a percentage; '2,50', '2.50 €' -> an amount. Refused with the reason."""

@@ -111,7 +111,7 @@ def price_lines(goods: list[Line], promotions=(), discount: Optional[Discount] =
         out.append(line)
         at, net = len(out) - 1, line.total
         if line.kind == ITEM and line.discount and line.total > 0:
-            cut = min(line.discount.cut(line.total), line.total)
+            cut = line.discount.off(line.total)
             out.append(Line(line.gtin13, f"Remise {line.discount.label}", 1, -cut, line.vat_bp, DISCOUNT))
             net -= cut
         elif line.kind == RETURN and line.give_back:  # the discount it had when sold comes off the refund
@@ -130,7 +130,7 @@ def price_lines(goods: list[Line], promotions=(), discount: Optional[Discount] =
         base = sum(nets[i] for i in sold)
         if not cut or base <= 0:
             continue
-        off = min(cut.cut(base) if isinstance(cut, Discount) else cut, base)
+        off = cut.off(base) if isinstance(cut, Discount) else min(cut, base)
         out += _spread_lines(out, nets, list(zip(sold, spread(off, [nets[i] for i in sold]))), label, kind)
     return tuple(replace(l, net=nets[i]) if i in nets else l for i, l in enumerate(out))
 
@@ -236,11 +236,17 @@ class Ticket(_Amounts):
         check_qty(qty)
         self._replace(index, qty=qty)
 
-    def set_price(self, index: int, unit_price: int) -> Line:
-        """A price override (the caller has the manager's approval)."""
-        self._item(index, "changement de prix")
+    def check_price(self, index: int, unit_price: int) -> Line:
+        """Refused now, before a manager is asked to approve, if line `index` cannot take this price."""
+        self._check_editable()
+        line = self._item(index, "changement de prix")
         if unit_price <= 0 or unit_price > MAX_AMOUNT:
             raise CommerceError(f"prix {format_eur(unit_price)} refusé : entre 0,01 € et {format_eur(MAX_AMOUNT)}")
+        return line
+
+    def set_price(self, index: int, unit_price: int) -> Line:
+        """A price override (the caller has the manager's approval)."""
+        self.check_price(index, unit_price)
         return self._replace(index, unit_price=unit_price)
 
     def set_line_discount(self, index: int, discount: Optional[Discount]) -> Line:
@@ -256,12 +262,15 @@ class Ticket(_Amounts):
             discount.cut(self._discountable())
         self.discount = discount
 
-    def _discountable(self) -> int:
-        return sum(l.net for l in price_lines(self.lines, self.promotions) if l.kind == ITEM and l.net > 0)
+    def _discountable(self, discount: Optional[Discount] = None) -> int:
+        """What is sold, after line discounts and promotions (and `discount`, the ticket discount)."""
+        return sum(l.net for l in price_lines(self.lines, self.promotions, discount) if l.kind == ITEM and l.net > 0)
 
     def attach(self, customer: Customer, pricelist: Optional[Pricelist] = None) -> None:
         """A loyalty card scanned: the customer's group prices apply to the lines not overridden."""
         self._check_editable()
+        if self.customer and self.customer.card != customer.card:
+            self.points = 0  # points redeemed were the other customer's
         self.customer, self.pricelist = customer, pricelist
         for i, l in enumerate(self.lines):
             if l.kind == ITEM and l.unit_price == (l.list_price or l.unit_price) and pricelist:
@@ -273,10 +282,16 @@ class Ticket(_Amounts):
         if self.customer is None:
             raise CommerceError("aucun client : scannez sa carte de fidélité d'abord")
         value = redeem_value(points, self.customer.points)
-        if value > self._discountable():
-            raise CommerceError(f"{points} points valent {format_eur(value)} : plus que les articles du ticket")
+        self._check_points_cover(points, value)
         self.points = points
         return value
+
+    def _check_points_cover(self, points: int, value: int) -> None:
+        # Points are taken last, after the ticket discount: they never pay for more than that is left.
+        left = self._discountable(self.discount)
+        if value > left:
+            raise CommerceError(f"{points} points valent {format_eur(value)} : plus que les articles du ticket "
+                                f"({format_eur(left)})")
 
     def remove(self, index: int) -> Line:
         self._check_editable()
@@ -302,8 +317,13 @@ class Ticket(_Amounts):
     def _check_payable(self):
         if not self.lines:
             raise CommerceError("ticket vide : scannez un article avant d'encaisser")
+        self._check_points()
         if self.due == 0:
             raise CommerceError("ticket déjà réglé")
+
+    def _check_points(self):
+        if self.points and not self.payments:  # lines removed since the points were redeemed
+            self._check_points_cover(self.points, self.points // REDEEM_STEP * REDEEM_VALUE)
 
     def pay_cash(self, given: int) -> Payment:
         """Cash handed over; covers up to what is due, the rest is change. On a refund, the cash
@@ -352,6 +372,7 @@ class Ticket(_Amounts):
                  created_at: datetime) -> "ValidatedTicket":
         if not self.is_paid:
             raise CommerceError(f"ticket non soldé : il reste {format_eur(self.due)} à payer")
+        self._check_points()
         priced = self.priced
         return ValidatedTicket(
             id=ticket_id, register=register, number=number, cashier=cashier,

@@ -45,8 +45,41 @@ def free_port(preferred: int) -> int:
             return s.getsockname()[1]
 
 
-def setup_shop(var: Path, backoffice_url: str) -> tuple[str, Path, str]:
-    """Back-office database with the bundled catalogue, a registered kiosk and its TOML config."""
+DEMO_WEIGHT_G = 512  # what the simulated scale shows until a script's `scale` action changes it
+
+
+def start_scale():
+    """A simulated Mettler Toledo 8217 scale on a pseudo-terminal (drivers/sim/serial_devices.py)."""
+    from drivers.sim.serial_devices import SimScale
+
+    return SimScale(weight_g=DEMO_WEIGHT_G)
+
+
+def seed_counter(db_path: Path) -> None:
+    """The kiosk's demo customers (loyalty cards 049…), staff pricelist and promotions, on the first
+    products of the catalogue (kiosk.accounts.seed_demo)."""
+    from kiosk import accounts
+    from kiosk.store import KioskStore
+
+    gtins = []
+    with CATALOGUE.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            try:
+                gtins.append(parse_gtin(row["barcode"]).gtin13)
+            except CommerceError:
+                continue
+            if len(gtins) == 4:
+                break
+    store = KioskStore(db_path)
+    try:
+        accounts.seed_demo(store.conn, gtins)
+    finally:
+        store.close()
+
+
+def setup_shop(var: Path, backoffice_url: str, scale_port: str = "") -> tuple[str, Path, str]:
+    """Back-office database with the bundled catalogue, a registered kiosk and its TOML config
+    (with the simulated scale's pseudo-terminal when one runs)."""
     from backoffice.catalog_import import import_catalogue
     from backoffice.db import create_all, make_engine
     from backoffice.devices import register_device
@@ -67,7 +100,10 @@ def setup_shop(var: Path, backoffice_url: str) -> tuple[str, Path, str]:
         "# Caisse de démonstration (périphériques simulés)\n"
         f'[kiosk]\nregister = "{REGISTER}"\ndevice = "{DEVICE}"\ncashier = "Élève démo"\ndatabase = "kiosk-1.db"\n\n'
         f'[backoffice]\nurl = "{backoffice_url}"\n\n'
-        '[printer]\nbackend = "sim"\nout_dir = "receipts"\ncolumns = 42\ndrawer_pin = 2\n', encoding="utf-8")
+        '[printer]\nbackend = "sim"\nout_dir = "receipts"\ncolumns = 42\ndrawer_pin = 2\n'
+        + (f'\n[scale]                # simulated Toledo 8217 scale on a pseudo-terminal\n'
+           f'uri = "serial://{scale_port}?baudrate=9600"\n' if scale_port else ""), encoding="utf-8")
+    seed_counter(var / "kiosk-1.db")
     return db_url, toml, token
 
 
@@ -278,7 +314,8 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
             shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     port = free_port(port)
     url = f"http://127.0.0.1:{port}"
-    db_url, toml, token = setup_shop(out, url)
+    scale = start_scale()
+    db_url, toml, token = setup_shop(out, url, scale.port)
     screen = backoffice = register = None
     try:
         backoffice = start_backoffice(db_url, port, out / "backoffice.log")
@@ -286,7 +323,7 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
         screen = VirtualScreen()
         log(f"écran virtuel {screen.display}")
         register = start_register(toml, token, out / "state.json", screen.env, out / "register.log")
-        driver = RegisterDriver(out / "state.json", Keyboard(screen.env), register)
+        driver = RegisterDriver(out / "state.json", Keyboard(screen.env), register, scale=scale)
         driver.wait_ready()
         if script is None or not _starts_with_login(script):
             st = driver.login(DEMO_BADGE)  # a demo student signs in (a script may do it itself)
@@ -323,19 +360,22 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
         return 1
     finally:
         stop(register, backoffice)
+        scale.close()
         if screen is not None:
             screen.stop()
 
 
 def run_interactive(var: Path, port: int) -> int:
     url = f"http://127.0.0.1:{port}"
-    db_url, toml, token = setup_shop(var, url)
+    scale = start_scale()
+    db_url, toml, token = setup_shop(var, url, scale.port)
     backoffice = register = None
     try:
         backoffice = start_backoffice(db_url, port, var / "backoffice.log")
         log(f"back-office : {url}  (Ctrl-C pour tout arrêter)")
         register = start_register(toml, token, var / "state.json", dict(os.environ), var / "register.log")
-        log("caisse ouverte : scannez un article (ou F2 pour chercher, F1 pour l'aide)")
+        log("caisse ouverte : scannez un article (ou F2 pour chercher, F1 pour l'aide) ; balance simulée "
+            f"sur {scale.port} ({DEMO_WEIGHT_G} g)")
         register.wait()
         return 0
     except KeyboardInterrupt:
@@ -346,4 +386,5 @@ def run_interactive(var: Path, port: int) -> int:
         return 1
     finally:
         stop(register, backoffice)
+        scale.close()
         log("arrêté proprement")

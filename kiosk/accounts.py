@@ -108,11 +108,12 @@ def issued(conn, kind: str, code: str) -> bool:
         is not None
 
 
-def next_card(conn, kind: str, register: str) -> str:
-    """A fresh card number for a credit note issued here (sequence per kind, never reused)."""
+def next_card(conn, kind: str, register: str, taken=()) -> str:
+    """A fresh card number for a credit note issued here (sequence per kind, never reused);
+    `taken`: numbers already given on the ticket in progress (not stored yet)."""
     n = conn.execute("SELECT count(DISTINCT code) FROM value_move WHERE kind = ?", (kind,)).fetchone()[0]
     code = cards.make_card(kind, n + 1)
-    while issued(conn, kind, code):
+    while issued(conn, kind, code) or code in taken:
         n += 1
         code = cards.make_card(kind, n + 1)
     return code
@@ -143,10 +144,13 @@ def moves_of(v: ValidatedTicket) -> list[tuple[str, str, int]]:
 def record_ticket(conn, v: ValidatedTicket) -> None:
     """Write the ticket's value moves (caller's transaction), checking balances once more."""
     for kind, code, amount in moves_of(v):
-        if kind == cards.GIFT_CARD and amount > 0 and issued(conn, kind, code):
-            raise CommerceError(f"carte cadeau {code} déjà vendue")
+        if kind in (cards.GIFT_CARD, cards.CREDIT_NOTE) and amount > 0 and issued(conn, kind, code):
+            raise CommerceError(f"{cards.LABELS[kind]} {code} déjà émis(e)")
         if kind != POINTS and amount < 0:
             check_spend(conn, kind, code, -amount)
+        if kind == POINTS and v.points_redeemed > balance(conn, POINTS, code):
+            raise CommerceError(f"{v.points_redeemed} points utilisés : le client n'en a plus que "
+                                f"{balance(conn, POINTS, code)}")
         conn.execute("INSERT INTO value_move(kind, code, amount, ticket_id, register, number, at) "
                      "VALUES (?,?,?,?,?,?,?)", (kind, code, amount, v.id, v.register, v.number,
                                                 v.created_at.isoformat()))

@@ -178,8 +178,13 @@ class RegisterService:
 
     def check_card(self, code: str) -> Feedback:
         """A gift card or credit note scanned on the sale screen: its balance."""
-        card = cards.card_key(code)
-        kind = cards.card_kind(card)
+        try:
+            card = cards.card_key(code)
+            kind = cards.card_kind(card)
+            if kind not in (cards.GIFT_CARD, cards.CREDIT_NOTE):
+                raise CommerceError(f"code « {code} » : ni une carte cadeau (048…) ni un avoir (047…)")
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
         label = _capitalize(cards.LABELS[kind])
         if not accounts.issued(self.store.conn, kind, card):
             hint = " : tapez le montant puis Carte cadeau pour la vendre" if kind == cards.GIFT_CARD else ""
@@ -216,8 +221,7 @@ class RegisterService:
             return Feedback("Aucune ligne sélectionnée pour changer le prix", "error")
         try:
             price = parse_amount(typed, "prix")
-            old = self.ticket.lines[self.selected]
-            self.ticket._item(self.selected, "changement de prix")
+            old = self.ticket.check_price(self.selected, price)  # refused before the manager is asked
             approval = self._approve(PRICE_OVERRIDE, approver)
             line = self.ticket.set_price(self.selected, price)
         except CommerceError as e:
@@ -342,6 +346,7 @@ class RegisterService:
         try:
             if not 0 < qty <= 999:
                 raise CommerceError(f"quantité « {qty} » refusée : entre 1 et 999")
+            self.ticket._check_editable()
             approval = self._approve(REFUND_WITHOUT_TICKET, approver)
             self.selected = self.ticket.add_return(Line(product.gtin13, f"Retour sans ticket {product.name}", -qty,
                                                         product.price, product.vat_bp, RETURN))
@@ -352,25 +357,51 @@ class RegisterService:
         return Feedback(f"Retour sans ticket {qty} × {product.name} (accord {approval.approver_name})")
 
     def refund_methods(self) -> tuple[str, ...]:
-        """How money may go back: the original ticket's methods, or a credit note (avoir)."""
+        """How money may go back: the original ticket's methods (while they have something left to
+        give back), or a credit note (avoir)."""
         if self.return_source is None:
             return ("cash", "credit_note")
         used = [p.method for p in self.return_source.payments if p.amount > 0 and p.method in REFUND_METHODS]
-        return tuple(dict.fromkeys(used + ["credit_note"]))
+        return tuple(m for m in dict.fromkeys(used + ["credit_note"]) if self._refundable(m) != 0)
+
+    def _refundable(self, method: str) -> Optional[int]:
+        """Cents that may still go back by `method`: what the original ticket was paid by it, less
+        what its earlier returns and this ticket gave back by it. None: no limit (a credit note, or
+        a return without ticket)."""
+        src = self.return_source
+        if src is None or method == "credit_note":
+            return None
+        left = sum(p.amount for p in src.payments if p.method == method and p.amount > 0)
+        for number in self.store.corrections(src.register, src.number):
+            earlier = self.store.find_ticket(src.register, number)
+            left += sum(p.amount for p in earlier.payments if p.method == method and p.amount < 0)
+        left += sum(p.amount for p in self.ticket.payments if p.method == method and p.amount < 0)
+        return max(left, 0)
 
     def refund(self, method: str, typed: str = "") -> Feedback:
         """Money given back on a return: by the original method or by a credit note (avoir)."""
-        refusal = self._session_refusal()
+        refusal = self._before_paying()
         if refusal:
             return refusal
+        if self.ticket.is_paid:  # an even exchange: nothing goes back, the ticket is recorded
+            return self._after_payment()
         if not self.ticket.is_refund:
             return Feedback("Rien à rembourser : le ticket n'est pas négatif", "error")
         if method not in self.refund_methods():
             allowed = ", ".join(PAY_WORDS[m] for m in self.refund_methods())
-            return Feedback(f"Remboursement par {PAY_WORDS.get(method, method)} refusé : {allowed}", "error")
+            return Feedback(f"Remboursement par {PAY_WORDS.get(method, method)} refusé : par le moyen de paiement "
+                            f"d'origine ou un avoir ({allowed})", "error")
         try:
             amount = -parse_amount(typed, "montant remboursé") if typed.strip() else None
-            reference = accounts.next_card(self.store.conn, cards.CREDIT_NOTE, self.register) \
+            cap = self._refundable(method)
+            if cap is not None:
+                amount = -min(-self.ticket.due, cap) if amount is None else amount
+                if -amount > cap:
+                    raise CommerceError(f"remboursement {PAY_WORDS[method]} de {format_eur(-amount)} refusé : le "
+                                        f"ticket n° {self.return_source.number} peut encore rendre "
+                                        f"{format_eur(cap)} par {PAY_WORDS[method]} ; le reste en avoir")
+            taken = [p.reference for p in self.ticket.payments if p.method == "credit_note"]
+            reference = accounts.next_card(self.store.conn, cards.CREDIT_NOTE, self.register, taken) \
                 if method == "credit_note" else ""
             self.ticket.pay(method, amount, reference)
         except CommerceError as e:
@@ -389,22 +420,30 @@ class RegisterService:
 
     def _pay_card_balance(self, kind: str, code: str, typed: str) -> Feedback:
         """A gift card or credit note pays what it holds, up to what is due."""
+        if self.ticket.is_refund:  # money going back: by the original method or a new credit note
+            return self.refund(kind, typed)
         try:
             card = cards.card_key(code)
             if cards.card_kind(card) != kind:
                 raise CommerceError(f"code « {code} » : ce n'est pas un(e) {cards.LABELS[kind]}")
-            left = accounts.balance(self.store.conn, kind, card)
             spent = sum(p.amount for p in self.ticket.payments if p.reference == card)
-            amount = parse_amount(typed, "montant") if typed.strip() else min(self.ticket.due, left - spent)
-            accounts.check_spend(self.store.conn, kind, card, spent + max(amount, 0))
+            left = accounts.balance(self.store.conn, kind, card) - spent
+            amount = parse_amount(typed, "montant") if typed.strip() else min(self.ticket.due, left)
+            accounts.check_spend(self.store.conn, kind, card, spent + max(amount, 0))  # unknown, or short
+            if amount <= 0:
+                raise CommerceError(f"{cards.LABELS[kind]} {card} : solde {format_eur(left)}, rien à payer avec")
         except CommerceError as e:
             return Feedback(_capitalize(str(e)), "error")
         return self._pay(kind, format_amount(amount), card)
 
     def _pay(self, method: str, typed: str, reference: str = "") -> Feedback:
-        refusal = self._session_refusal()
+        refusal = self._before_paying()
         if refusal:
             return refusal
+        if self.ticket.is_refund:  # money going back: only by the original method or a credit note
+            return self.refund(method, typed)
+        if self.ticket.is_paid:  # nothing to pay (an even exchange, a ticket at 0,00 €)
+            return self._after_payment()
         try:
             amount = parse_amount(typed, f"montant {PAY_WORDS[method]}") if typed.strip() else None
             self.ticket.pay(method, amount, reference)
@@ -445,6 +484,10 @@ class RegisterService:
                             f"(en attente : {', '.join(str(w[0]) for w in waiting)})", "error")
         self.ticket = parking.load(payload, accounts.promotions(self.store.conn))
         self.selected = len(self.ticket.lines) - 1
+        if self.ticket.corrects:  # its returns go back by the original ticket's methods
+            self.return_source = self.store.find_ticket(*self.ticket.corrects)
+        if self.ticket.customer:  # points may have been earned or spent since
+            self.ticket.customer = accounts.customer(self.store.conn, self.ticket.customer.card) or self.ticket.customer
         self._journal("ticket_resumed", {"parked": parked_id, "total": self.ticket.total})
         self._display("show_total", self.ticket.total)
         return Feedback(f"Ticket n° {parked_id} repris : {parking.summary(self.ticket)}")
@@ -507,20 +550,57 @@ class RegisterService:
             return Feedback(f"Vente impossible : {e}", "error")
         return None
 
+    def _before_paying(self) -> Optional[Feedback]:
+        """Why no payment may be taken now: no session (see _session_refusal), or, before the first
+        payment, returns or points no longer available (a parked ticket resumed after they were
+        used elsewhere); None when it may."""
+        refusal = self._session_refusal()
+        if refusal or self.ticket.payments:
+            return refusal
+        try:
+            self._check_returns()
+            t = self.ticket
+            if t.points and t.customer:
+                have = accounts.balance(self.store.conn, accounts.POINTS, t.customer.card)
+                if t.points > have:
+                    raise CommerceError(f"{t.points} points utilisés : le client n'en a plus que {have}")
+        except CommerceError as e:
+            return Feedback(_capitalize(str(e)), "error")
+        return None
+
+    def _check_returns(self) -> None:
+        """Returned lines still within what was sold and not yet returned."""
+        wanted: dict[tuple[str, int], int] = {}
+        for l in self.ticket.lines:
+            if l.kind == RETURN and l.origin:
+                wanted[l.origin] = wanted.get(l.origin, 0) - l.qty
+        for (ticket_id, index), qty in wanted.items():
+            src = self.store.load_ticket(ticket_id)
+            sold = src.lines[index]
+            done = self.store.returned(ticket_id).get(index, 0)
+            if qty > sold.qty - done:
+                raise CommerceError(f"retour de {qty} × {sold.label} refusé : {sold.qty - done} au plus ({sold.qty} "
+                                    f"vendu(s), {done} déjà repris) ; supprimez la ligne de retour")
+
     def start_payment(self) -> Feedback:
         if not self.ticket.lines:
             return Feedback("Ticket vide : scannez un article avant d'encaisser", "error")
-        refusal = self._session_refusal()
+        refusal = self._before_paying()
         if refusal:
             return refusal
         self._display("show_total", self.ticket.due)
         return Feedback("Tapez le montant donné puis Espèces, ou Carte")
 
     def pay_cash(self, typed: str) -> Feedback:
-        """Cash given; an empty entry means the exact amount due."""
-        refusal = self._session_refusal()
+        """Cash given; an empty entry means the exact amount due. On a refund: the cash given back
+        (empty: all that is due, within what the original ticket was paid in cash)."""
+        refusal = self._before_paying()
         if refusal:
             return refusal
+        if self.ticket.is_refund:
+            return self.refund("cash", typed)
+        if self.ticket.is_paid:  # nothing to pay (an even exchange, a ticket at 0,00 €)
+            return self._after_payment()
         try:
             given = parse_amount(typed, "montant donné") if typed.strip() else self.ticket.due
             self.ticket.pay_cash(given)
@@ -529,9 +609,13 @@ class RegisterService:
         return self._after_payment()
 
     def pay_card(self, typed: str = "") -> Feedback:
-        refusal = self._session_refusal()
+        refusal = self._before_paying()
         if refusal:
             return refusal
+        if self.ticket.is_refund:
+            return self.refund("card", typed)
+        if self.ticket.is_paid:  # nothing to pay (an even exchange, a ticket at 0,00 €)
+            return self._after_payment()
         try:
             amount = parse_amount(typed, "montant carte") if typed.strip() else None
             self.ticket.pay_card(amount)
@@ -542,8 +626,15 @@ class RegisterService:
     def _after_payment(self) -> Feedback:
         if not self.ticket.is_paid:
             self._display("show_total", self.ticket.due)
+            if self.ticket.is_refund:
+                return Feedback(f"Reste à rendre : {format_eur(-self.ticket.due)}")
             return Feedback(f"Reste à payer : {format_eur(self.ticket.due)}")
-        sale = self.store.record_sale(self.ticket, self.register, self.cashier)  # stored first
+        try:
+            sale = self.store.record_sale(self.ticket, self.register, self.cashier)  # stored first
+        except CommerceError as e:  # a balance spent meanwhile at another register: nothing stored
+            if self.ticket.payments:
+                self.ticket.payments.pop()
+            return Feedback(f"Ticket non enregistré : {e}", "error")
         if sale.change:
             self._display("show_change", sale.total, sale.change)
         else:

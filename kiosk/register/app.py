@@ -47,9 +47,12 @@ from ..store import KioskStore  # noqa: E402
 from .. import operators_store  # noqa: E402
 from ..signin_service import SignInService  # noqa: E402
 from commerce.errors import CommerceError  # noqa: E402
+from commerce import cards  # noqa: E402
 from commerce.operators import ROLES, is_badge  # noqa: E402
+from commerce.ticket import PAY_WORDS  # noqa: E402
 from . import keys  # noqa: E402
 from .counting import DrawerCount  # noqa: E402
+from .counter import PAY_CARD_KINDS, CounterMixin, safe_card_kind  # noqa: E402 (its screens register for kv)
 from .customer_display import CustomerDisplayView, attach  # noqa: E402,F401 (kv uses the view)
 
 ABOUT = """[b]Comptoir[/b] — caisse pédagogique (CAP EPC, Bac Pro MCV). Version {version}.
@@ -64,6 +67,12 @@ Connexion : badge, ou nom puis code. F12 déconnexion.
 Raccourcis : F2 rechercher · chiffres puis F3 (ou *) quantité · Suppr supprimer la ligne ·
 flèches haut/bas : choisir la ligne · F5 encaisser · montant puis F6 espèces (Entrée aussi) · F7 carte ·
 F8 duplicata · F9 relancer l'impression · F10 ticket cadeau · Échap retour · F1 à propos.
+Vente : « 10% » ou « 2,50 » puis Ctrl+L remise sur la ligne, Ctrl+T remise sur le ticket · prix puis Ctrl+P
+changer le prix (accord du professeur) · Ctrl+B peser · scanner la carte cadeau, montant, Ctrl+G la vendre ·
+points puis Ctrl+F fidélité · Ctrl+R retour (ticket d'origine) · Ctrl+Maj+R retour sans ticket ·
+Ctrl+A mettre en attente · Ctrl+Maj+A reprendre · Ctrl+Suppr annuler le ticket · Ctrl+O tiroir sans vente.
+Paiement : Ctrl+H chèque (puis son numéro) · Ctrl+G carte cadeau · Ctrl+V avoir (ou scanner la carte, l'avoir) ;
+un remboursement se fait avec les mêmes touches (F6 espèces, F7 carte, Ctrl+H chèque, Ctrl+V avoir).
 Caisse : F4 entrée / sortie d'espèces · F11 rapport X · Maj+F11 clôture Z. Ouverture et clôture :
 flèches haut/bas pour choisir la coupure, nombre puis Entrée, F5 pour valider ; F6 : clôturer ou non la journée."""
 
@@ -82,12 +91,18 @@ SCREEN_ACTIONS = {
                "x_report": "x_report", "start_closing": "start_closing", "open_about": "open_about",
                "open_cash": "open_cash"},
     "ecarts": {"go_sale": "finish_closing", "open_about": "open_about"},
+    "retour": {"select_up": "return_up", "select_down": "return_down", "go_sale": "close_return",
+               "open_about": "open_about", "return_without_ticket": "return_without_ticket"},
+    "attente": {"select_up": "parked_up", "select_down": "parked_down", "go_sale": "close_parked",
+                "open_about": "open_about"},
 }
 SCREEN_REFUSAL = {
     "ouverture": "Comptez d'abord le fond de caisse, puis Ouvrir la caisse (F5) ; F12 pour vous déconnecter",
-    "cloture": "Comptez le tiroir et le total carte, puis Clôturer la caisse (F5) ; Échap pour revenir",
+    "cloture": "Comptez le tiroir, les chèques et le total carte, puis Clôturer la caisse (F5) ; Échap pour revenir",
     "caisse": "Choisissez le motif, tapez le montant puis Entrée ; Échap pour revenir au ticket",
     "ecarts": "Entrée pour terminer la clôture",
+    "retour": "Retour : scannez le ticket, choisissez la ligne et la quantité, Entrée ; Échap pour revenir au ticket",
+    "attente": "Choisissez un ticket en attente puis Entrée ; Échap pour revenir",
 }
 
 
@@ -168,6 +183,8 @@ class LineRow(RecycleDataViewBehavior, BoxLayout):
     label = StringProperty("")
     detail = StringProperty("")
     amount = StringProperty("")
+    kind = StringProperty("item")  # commerce.ticket line kind: goods, or derived (discount, promo, loyalty)
+    goods = NumericProperty(-1)  # index of the goods line (service.selected), -1 on a derived line
     selected = BooleanProperty(False)
     index = NumericProperty(0)
 
@@ -177,7 +194,8 @@ class LineRow(RecycleDataViewBehavior, BoxLayout):
 
     def on_touch_down(self, touch):
         if self.collide_point(*touch.pos):
-            App.get_running_app().select_line(self.index)
+            if self.goods >= 0:
+                App.get_running_app().select_line(self.goods)
             return True
         return super().on_touch_down(touch)
 
@@ -191,7 +209,7 @@ class AboutPopup(Popup):
     body = StringProperty("")
 
 
-class RegisterApp(App):
+class RegisterApp(CounterMixin, App):
     title = "Comptoir — caisse"
     register = StringProperty("")
     cashier = StringProperty("")
@@ -208,6 +226,13 @@ class RegisterApp(App):
     session_text = StringProperty("")
     closing_title = StringProperty("")
     end_of_day = BooleanProperty(True)  # the Z being counted also closes today (toggled with F6)
+    customer_text = StringProperty("")
+    payments_text = StringProperty("")
+    refund_mode = BooleanProperty(False)  # the ticket is negative: the payment screen gives money back
+    refund_allowed = StringProperty("")  # the refund methods allowed, space-separated (cash card …)
+    parked_count = NumericProperty(0)
+    return_title = StringProperty("")
+    return_open = BooleanProperty(False)  # an original ticket is open on the return screen
 
     def __init__(self, config: KioskConfig, state_path: str | None = None, **kw):
         super().__init__(**kw)
@@ -217,17 +242,18 @@ class RegisterApp(App):
         self.printer = make_printer(config.printer)
         self.pusher = Pusher(config.database, config.backoffice_url, config.device, config.token)
         shop = ShopInfo(**config.shop) if config.shop else ShopInfo()
+        if not operators_store.operators(self.store.conn):  # a new kiosk: the demo class, documented
+            operators_store.ensure_demo_operators(self.store)
+        self.signin = SignInService(self.store, config.register)  # approvals record who asked
         self.service = RegisterService(self.store, self.printer, config.register, config.cashier, shop,
-                                       on_sale=lambda t: self.pusher.kick(), require_session=True)
+                                       on_sale=lambda t: self.pusher.kick(), require_session=True,
+                                       signin=self.signin)
         self.count = DrawerCount()  # the drawer count of the opening or closing screen
         self.movement_choice = 0  # index in MOVEMENT_CHOICES on the Caisse screen
         self.session_number = None
         sc = config.scanner
         # A wedge scanner sends once per trigger pull; the short window only absorbs double reads.
         dedupe = float(sc.get("dedupe_s", 0.3))
-        if not operators_store.operators(self.store.conn):  # a new kiosk: the demo class, documented
-            operators_store.ensure_demo_operators(self.store)
-        self.signin = SignInService(self.store, config.register)
         self.login_choice = None  # the operator chosen on screen before typing a PIN
         self.wedge = WedgeDecoder(suffix=sc.get("suffix", "enter"), layout=sc.get("layout", "none"),
                                   dedupe=Deduper(dedupe) if dedupe > 0 else None)
@@ -243,6 +269,7 @@ class RegisterApp(App):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def build(self):
+        Builder.load_file(str(Path(__file__).with_name("counter.kv")))  # rules of the counter's screens
         root = Builder.load_file(str(Path(__file__).with_name("layout.kv")))
         self.service.displays.append(attach(root.ids.sm.get_screen("vente").ids.customer_display))
         self.service.displays[-1].welcome(self.service.shop.name)
@@ -269,6 +296,8 @@ class RegisterApp(App):
         self.pusher.stop()
         if self.external_scanner is not None:
             self.external_scanner.stop()
+        if self.service.scale is not None:
+            self.service.scale.close()
 
     def _open_devices(self):
         """Optional devices of the TOML: a pole display, a serial scanner. A fault is shown, not fatal."""
@@ -276,6 +305,9 @@ class RegisterApp(App):
             if self.cfg.drawer.get("uri"):
                 from drivers.drawer import make_drawer
                 self.service.drawer = make_drawer(self.cfg.drawer)
+            if self.cfg.scale.get("uri"):
+                from drivers.scale import open_scale
+                self.service.scale = open_scale(self.cfg.scale["uri"])
             if self.cfg.display.get("uri"):
                 from drivers.display import open_display
                 self.service.displays.append(open_display(self.cfg.display["uri"]))
@@ -380,7 +412,7 @@ class RegisterApp(App):
         self.wedge.feed(text, time.perf_counter())
         if self._field_focused():
             return False  # the field shows what is typed; a scan is taken back out of it on Enter
-        if text == "*" and self.sm.current in ("vente", "paiement"):
+        if text == "*" and self.sm.current in ("vente", "paiement") and self.prompt is None:
             self.wedge.backspace()
             self.do_quantity()
         else:
@@ -388,19 +420,24 @@ class RegisterApp(App):
         return True
 
     def _on_key_down(self, window, key, scancode, codepoint, modifiers):
-        action = keys.ACTIONS.get(key)
+        action = keys.action_for(key, modifiers)
         if action is None:
             return False
+        if "ctrl" in modifiers and self._field_focused():
+            return False  # Ctrl+A, Ctrl+V… belong to the search field while it is being typed in
         if self.sm.current == "connexion" and action not in ("enter", "backspace", "open_about", "go_sale", "tab",
                                                              "select_up", "select_down"):
             self._show(Feedback("Connectez-vous d'abord : scannez votre badge", "error"))
             self.commands += 1
             self._write_state()
             return True
-        if action == "x_report" and "shift" in modifiers:
-            action = "start_closing"  # Maj+F11: Z closing
         screen = self.sm.current
-        if action == "go_sale" and (self.about_popup is not None or self.search_popup is not None):
+        if self.prompt is not None and action not in ("enter", "tab", "backspace"):
+            if action == "go_sale":
+                self.cancel_prompt()  # Échap: the action asked for is dropped
+            else:
+                self._show(Feedback(f"{self.prompt.title} : {self.prompt.hint} (Échap pour annuler)", "error"))
+        elif action == "go_sale" and (self.about_popup is not None or self.search_popup is not None):
             self.go_sale()  # Échap closes the window on top first
         elif screen in SCREEN_ACTIONS and action not in ("enter", "tab", "backspace"):
             method = SCREEN_ACTIONS[screen].get(action)
@@ -436,6 +473,15 @@ class RegisterApp(App):
                 self.login_badge(entry.text)
             else:  # a PIN, typed (however fast)
                 self.login_pin(entry.text)
+            return
+        if self.prompt is not None:  # a badge, a code, a card or a product asked for: scanned or typed
+            self._answer(entry.text if entry else "")
+            return
+        if self.sm.current == "retour":
+            self.return_enter(entry.kind if entry else "typed", entry.text if entry else "")
+            return
+        if self.sm.current == "attente":
+            self.resume_chosen()
             return
         if self.sm.current in COUNT_SCREENS:
             if entry is not None and entry.kind == "scan" and len(entry.text) >= 8:  # a product scanned
@@ -477,14 +523,25 @@ class RegisterApp(App):
         if self.sm.current == "connexion":  # a serial or camera scan before anyone signed in
             self.login_badge(code)
             return
+        if self.prompt is not None:
+            self._answer(code)
+            return
+        if self.sm.current == "retour":
+            self.return_enter("scan", code)
+            return
         if self.sm.current not in ("vente", "paiement"):
             self._show(Feedback(f"Code {code} ignoré : {SCREEN_REFUSAL[self.sm.current]}", "error"))
             return
-        if self.sm.current != "vente":
+        kind = safe_card_kind(code)
+        if self.sm.current == "paiement" and kind in PAY_CARD_KINDS and not self.service.ticket.is_refund:
+            self.scan_on_payment(code, kind)  # a gift card or credit note pays what is due
+            return
+        if self.sm.current != "vente" and not self.service.ticket.payments:  # a payment started: stay
             self.sm.current = "vente"
         if is_badge(code):
             self._show(Feedback("Code de badge : pour changer d'opérateur, déconnectez-vous (F12)", "error"))
             return
+        self.gift_card_scanned = code if kind == cards.GIFT_CARD else None  # Ctrl+G then sells it
         self._show(self.service.scan(code))
 
     # -- who is at the register ------------------------------------------------------------------
@@ -563,7 +620,7 @@ class RegisterApp(App):
                              f"fond de caisse {format_eur(s.opening_count.total)}" if s else "Caisse fermée")
 
     def _start_count(self, name):
-        self.count = DrawerCount(with_card=name == "cloture")
+        self.count = DrawerCount(with_card=name == "cloture", with_cheque=name == "cloture")
         if name == "cloture":
             self.end_of_day = self.service.closes_the_day()
         self.take_entry()
@@ -581,10 +638,12 @@ class RegisterApp(App):
             screen.ids.right.clear_widgets()
             widgets = screen.count_rows = [CountRow() for _ in rows]
             for w, key in zip(widgets, self.count.keys):
-                coin = key != "card" and key in cash.COINS
+                coin = key not in ("card", "cheque") and key in cash.COINS
                 (screen.ids.left if coin else screen.ids.right).add_widget(w)
-            if len(screen.ids.right.children) < len(screen.ids.left.children):
-                screen.ids.right.add_widget(Label())  # a shorter column: keep its rows at the top
+            left, right = screen.ids.left, screen.ids.right
+            short = left if len(left.children) < len(right.children) else right
+            for _ in range(abs(len(left.children) - len(right.children))):
+                short.add_widget(Label())  # a shorter column: keep its rows at the top
         for w, row in zip(widgets, rows):
             w.label, w.count, w.amount, w.selected, w.index = row["label"], row["count"], row["amount"], \
                 row["selected"], row["index"]
@@ -611,6 +670,7 @@ class RegisterApp(App):
             self._show(Feedback(error, "error"))
         elif typed.strip():
             what = ("Total carte : " + format_eur(self.count.card) if key == "card"
+                    else "Total chèques : " + format_eur(self.count.cheque) if key == "cheque"
                     else f"{cash.denomination_label(key)} × {self.count.counts[key]}")
             self._show(Feedback(f"{what} — total compté {format_eur(self.count.total)}"))
         self._refresh_count()
@@ -644,7 +704,8 @@ class RegisterApp(App):
             self._show(feedback)
             return
         card = format_amount(self.count.card) if self.count.card is not None else ""
-        feedback = self.service.close_session(self.count.counts, card, self.end_of_day)
+        cheque = format_amount(self.count.cheque) if self.count.cheque is not None else ""
+        feedback = self.service.close_session(self.count.counts, card, self.end_of_day, cheque_typed=cheque)
         result = self.service.last_closing
         if result is not None and result.z.session == self.session_number:
             self._show_closing(result)
@@ -742,7 +803,7 @@ class RegisterApp(App):
             self._show(Feedback("Aucune caisse ouverte : rien à clôturer", "error"))
             return
         self._start_count("cloture")
-        self._show(Feedback("Clôture Z : comptez le tiroir coupure par coupure, puis le total carte"))
+        self._show(Feedback("Clôture Z : comptez le tiroir coupure par coupure, puis les totaux chèques et carte"))
 
     # -- actions (touch and shortcuts) ----------------------------------------------------------
     @property
@@ -800,6 +861,9 @@ class RegisterApp(App):
         if feedback.level != "error":
             self.take_entry()
             self.sm.current = "paiement"
+            if self.service.ticket.is_refund:
+                allowed = ", ".join(PAY_WORDS[m] for m in self.service.refund_methods())
+                feedback = Feedback(f"À rendre : {format_eur(-self.service.ticket.due)} — remboursement par {allowed}")
         self._show(feedback)
 
     def go_sale(self):
@@ -819,23 +883,11 @@ class RegisterApp(App):
         self.do_cash()
 
     def do_cash(self):
-        self._pay(self.service.pay_cash)
+        """Cash given (straight from the sale screen too: F6 after typing 20); on a refund, cash back."""
+        self._pay(self.service.pay_cash, "cash")
 
     def do_card(self):
-        self._pay(self.service.pay_card)
-
-    def _pay(self, pay):
-        """Pay with the typed amount (straight from the sale screen too: F6 after typing 20)."""
-        if self.sm.current != "paiement":
-            start = self.service.start_payment()
-            if start.level == "error":
-                self._show(start)
-                return
-            self.sm.current = "paiement"
-        feedback = pay(self.take_entry())
-        if not self.service.ticket.lines:  # the sale went through: back to a new ticket
-            self.sm.current = "vente"
-        self._show(feedback)
+        self._pay(self.service.pay_card, "card")
 
     def retry_print(self):
         self._show(self.service.retry_print())
@@ -918,14 +970,36 @@ class RegisterApp(App):
 
     def _refresh(self):
         t = self.service.ticket
-        sel = self.service.selected
-        self.root.ids.sm.get_screen("vente").ids.lines.data = [
-            {"label": l.label, "detail": f"{l.qty} × {format_amount(l.unit_price)}",
-             "amount": format_amount(l.total), "selected": i == sel}
-            for i, l in enumerate(t.lines)]
-        self.total_text, self.paid_text, self.due_text = format_eur(t.total), format_eur(t.paid), format_eur(t.due)
-        self.item_count = sum(l.qty for l in t.lines)
+        rows = self.ticket_rows()
+        rv = self.root.ids.sm.get_screen("vente").ids.lines
+        rv.data = rows
+        self._keep_selected_visible(rv, rows)
+        # on a refund the screen says "déjà rendu" and "à rendre": amounts shown without their minus sign
+        self.total_text, self.paid_text = format_eur(t.total), format_eur(abs(t.paid))
+        self.due_text = format_eur(abs(t.due))
+        self.item_count = sum(abs(l.qty) for l in t.lines)
+        self.customer_text, self.payments_text = self.customer_line(), self.payments_line()
+        self.refund_mode = t.is_refund
+        self.refund_allowed = " ".join(self.service.refund_methods()) if t.is_refund else ""
+        self.parked_count = len(self.service.parked())
         self._bump()
+
+    @staticmethod
+    def _keep_selected_visible(rv, rows):
+        """Scroll the ticket so that the selected line (or the last one added) shows."""
+        at = next((i for i, r in enumerate(rows) if r["selected"]), len(rows) - 1)
+        row_h = rv.layout_manager.default_size[1] if rv.layout_manager else 56
+        content, view = len(rows) * row_h, rv.height
+        if content <= view or at < 0:
+            rv.scroll_y = 1
+            return
+        top = at * row_h  # from the top of the content
+        current_top = (1 - rv.scroll_y) * (content - view)
+        if top < current_top:
+            current_top = top
+        elif top + row_h > current_top + view:
+            current_top = top + row_h - view
+        rv.scroll_y = max(0.0, min(1.0, 1 - current_top / (content - view)))
 
     def _bump(self):
         self.events += 1
@@ -962,9 +1036,13 @@ class RegisterApp(App):
             "ready": True, "pid": os.getpid(), "events": self.events, "commands": self.commands,
             "operator": self.signin.current.id if self.signin.current else None, "login_choice": self.login_choice, "screen": self.sm.current,
             "message": self.message, "level": self.level, "entry": self.entry,
-            "lines": [{"gtin": l.gtin13, "label": l.label, "qty": l.qty, "total": l.total} for l in t.lines],
+            "lines": [{"gtin": l.gtin13, "label": l.label, "qty": l.qty, "total": l.total, "kind": l.kind,
+                       "discount": l.discount.label if l.discount else None} for l in t.lines],
             "selected": self.service.selected, "total": t.total, "due": t.due,
-            "last_ticket": {"number": last.number, "total": last.total, "id": last.id} if last else None,
+            "last_ticket": {"number": last.number, "total": last.total, "id": last.id,
+                            "corrects": list(last.corrects) if last.corrects else None,
+                            "payments": [{"method": p.method, "amount": p.amount, "reference": p.reference}
+                                         for p in last.payments]} if last else None,
             "tickets": self.store.ticket_count(self.cfg.register), "catalogue": self.catalogue_state,
             "products": self.products,
             "sync": getattr(self, "_sync", None), "search_open": self.search_popup is not None,
@@ -978,6 +1056,7 @@ class RegisterApp(App):
                          if self.sm.current == "caisse" else None),
             "closing": self._closing_state(),
             "customer_display": list(self.service.displays[0].lines) if self.service.displays else None, "fps": round(Clock.get_rfps(), 1),
+            **self.counter_state(),
         }
         tmp = self.state_path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
