@@ -5,7 +5,6 @@ JSON (/api/v1):   POST sync/batch  ·  GET summary  ·  GET tickets  ·  GET cat
 """
 from __future__ import annotations
 
-import json
 import math
 from datetime import date, datetime
 from pathlib import Path
@@ -17,20 +16,16 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
-from starlette.concurrency import run_in_threadpool
 
 from commerce.money import format_eur
 from commerce.ticket import PAYMENT_METHODS
 from commerce.vat import rate_label
 
-from . import queries
+from . import queries, sync_api
 from .db import create_all, make_engine, ticket
-from .devices import device_for_token
-from .ingest import IngestRefused, WireError, ingest_batch
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
-MAX_BODY = 8 * 1024 * 1024  # a full batch of 500 tickets is far below this
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -74,6 +69,8 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
 
     def not_found(request: Request, message: str) -> HTMLResponse:
         return page(request, "error.html", 404, title="Introuvable", message=message)
+
+    sync_api.install(app, engine, page, not_found)  # POST /api/v1/sync/batch, enrol, status; /appareils
 
     # -- pages -------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
@@ -119,36 +116,6 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
         return page(request, "catalogue.html", title="Catalogue", q=q, products=products, n_products=n_products)
 
     # -- JSON API ----------------------------------------------------------------------
-    @app.post("/api/v1/sync/batch")
-    async def sync_batch(request: Request):
-        auth = request.headers.get("authorization", "")
-        scheme, _, token = auth.partition(" ")
-        dev = None
-        if scheme.lower() == "bearer" and token.strip():
-            dev = await run_in_threadpool(device_for_token, engine, token.strip())
-        if dev is None:
-            return _detail(401, "jeton d'appareil manquant ou invalide (en-tête Authorization: Bearer …)",
-                           {"WWW-Authenticate": "Bearer"})
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY:
-            return _detail(413, f"corps trop gros ({int(length)} octets, {MAX_BODY} au plus)")
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return _detail(413, f"corps trop gros ({len(raw)} octets, {MAX_BODY} au plus)")
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as e:
-            return _detail(422, f"corps : JSON illisible ({e})")
-        except RecursionError:  # a hostile nesting: refuse it like any unreadable body
-            return _detail(422, "corps : JSON trop imbriqué")
-        try:
-            ack = await run_in_threadpool(ingest_batch, engine, dev.code, body)
-        except WireError as e:
-            return _detail(422, str(e))
-        except IngestRefused as e:
-            return _detail(e.status, str(e))
-        return ack
-
     @app.get("/api/v1/summary")
     def api_summary(date: Optional[str] = None):
         try:

@@ -2,7 +2,9 @@
 
 All amounts are integer cents, VAT rates integer basis points (2000 = 20 %), barcodes strings.
 Tickets are written once and never updated (inalterability): corrections are new tickets.
-The metadata lives here, in one place, so that Alembic can be pointed at it later.
+The metadata here is the schema at the newest Alembic revision (backoffice/migrations/): a change of
+schema is a change here plus a new revision, and ``create_all`` (which every entry point calls)
+upgrades any database, empty or at an earlier revision, to that head.
 
 Glossary: caisse = register (``register`` is the register number as printed, e.g. "1"),
 device = the kiosk that syncs (``code`` e.g. "caisse-1").
@@ -14,9 +16,9 @@ from pathlib import Path
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
-    Table, UniqueConstraint, create_engine, event,
+    Table, Text, UniqueConstraint, create_engine, event, text,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 DEFAULT_URL = "sqlite:///var/backoffice.db"
 ENV_URL = "COMPTOIR_DATABASE_URL"
@@ -34,9 +36,20 @@ device = Table(
     Column("code", String(64), nullable=False, unique=True),  # "caisse-1"
     Column("register", String(32), nullable=False),  # "1": the only register it may write
     Column("name", String(120), nullable=False, default=""),
-    Column("token_sha256", String(64), nullable=False, unique=True),  # never the token itself
+    # SHA-256 of its token, never the token itself. A kiosk added with an enrolment code holds the hash
+    # of a token never given to anyone until it enrols (kept NOT NULL: SQLite cannot relax a column
+    # of a table others refer to without rebuilding it).
+    Column("token_sha256", String(64), nullable=False, unique=True),
     Column("last_seen_at", DateTime),  # local time, naive
-    Column("last_seq", BigInteger, nullable=False, default=0),  # highest seq stored for it
+    # Every seq from 1 to last_seq has been received (stored, or acknowledged as a duplicate).
+    Column("last_seq", BigInteger, nullable=False, default=0),
+    # Revision 2: enrolment, revocation, how far behind the kiosk is.
+    Column("enrol_sha256", String(64)),  # one-time enrolment code, hashed; NULL once used
+    Column("enrol_expires_at", DateTime),
+    Column("created_at", DateTime),
+    Column("revoked_at", DateTime),  # a revoked device's token gets 401
+    Column("head_seq", BigInteger, nullable=False, server_default=text("0")),  # highest seq the kiosk holds
+    Index(None, "enrol_sha256", unique=True),
 )
 
 product = Table(
@@ -67,6 +80,13 @@ ticket = Table(
     Column("received_at", DateTime, nullable=False),
     # sha256 of the canonical wire form: a record re-sent with the same id must be identical.
     Column("content_sha256", String(64), nullable=False),
+    # Revision 2: the fiscal chain (commerce.fiscal). prev_hash/hash as sealed by the kiosk when the
+    # wire carries them (sealed true), else computed here from the register's previous ticket.
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
+    Column("sealed", Boolean),
+    Column("corrects_register", String(32)),  # the ticket this one corrects (refund), if any
+    Column("corrects_number", BigInteger),
     UniqueConstraint("register", "number"),
     UniqueConstraint("device_id", "seq"),
     Index(None, "created_at"),
@@ -102,6 +122,38 @@ payment = Table(
     Column("method", String(16), nullable=False),  # commerce.ticket.PAYMENT_METHODS key
     Column("amount", Integer, nullable=False),
     Column("given", Integer, nullable=False),
+    Column("reference", String(64)),  # revision 2: gift card, credit note or cheque number
+)
+
+# Revision 2. Every seq a device has sent, in order, and what it was: a record sent again under the
+# same seq gets the same answer, and one under an already used seq with other content is refused.
+sync_record = Table(
+    "sync_record", metadata,
+    Column("device_id", Integer, ForeignKey("device.id"), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("duplicate", Boolean, nullable=False),  # acknowledged as a duplicate (the id was already stored)
+    Column("received_at", DateTime, nullable=False),
+    # Revision 4: a record of another kind than ticket (stock moves, receptions, counts, scrap…) is kept
+    # here as received (canonical JSON), until the back office has tables of its own for it.
+    Column("payload", Text),
+    Index(None, "kind", "record_id"),
+)
+
+# Revision 2. A break in a register's fiscal chain found on ingest: the record is kept (nothing is lost)
+# and the teacher sees the flag on the devices page.
+chain_break = Table(
+    "chain_break", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("device_id", Integer, ForeignKey("device.id"), nullable=False),
+    Column("register", String(32), nullable=False),
+    Column("ticket_id", String(64), nullable=False),
+    Column("number", BigInteger, nullable=False),
+    Column("reason", String(400), nullable=False),  # French, names what differs
+    Column("detected_at", DateTime, nullable=False),
+    Index(None, "register"),
 )
 
 def database_url(url: str | None = None) -> str:
@@ -109,6 +161,9 @@ def database_url(url: str | None = None) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
+    # pysqlite's own transaction handling is off (it would not wrap DDL, nor let us say IMMEDIATE):
+    # the "begin" listener below opens every transaction itself.
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -117,10 +172,17 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cur.close()
 
 
+def _sqlite_begin(conn) -> None:
+    # A writer asks for the write lock up front (execution option sqlite_immediate): two deferred
+    # transactions that both read then write would fail with "database is locked" instead of waiting.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "BEGIN")
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Engine for ``url``, else $COMPTOIR_DATABASE_URL, else sqlite:///var/backoffice.db.
 
-    SQLite files get their folder created, WAL journaling and foreign keys on every connection.
+    SQLite files get their folder created, WAL journaling, foreign keys and real transactions (DDL
+    included) on every connection.
     """
     u = make_url(database_url(url))
     if u.get_backend_name() == "sqlite":
@@ -128,12 +190,20 @@ def make_engine(url: str | None = None) -> Engine:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(u, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(u, pool_pre_ping=True)
 
 
+def writer(conn: Connection) -> Connection:
+    """``conn`` set to take SQLite's write lock when its transaction begins (no effect elsewhere)."""
+    return conn.execution_options(sqlite_immediate=True)
+
+
 def create_all(engine: Engine) -> None:
-    metadata.create_all(engine)
+    """Bring the database to the newest schema (Alembic upgrade to head); safe to call on every start."""
+    from .migrate import upgrade
+    upgrade(engine)
 
 
 def is_postgresql(engine: Engine) -> bool:

@@ -1,0 +1,1 @@
+"""Alembic revisions of the back-office database (driven by backoffice.migrate)."""

@@ -1,0 +1,1 @@
+"""One module per revision: NNNN_what_it_changes.py."""
