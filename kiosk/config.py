@@ -26,6 +26,7 @@ class KioskConfig:
     scanner: dict = field(default_factory=dict)  # suffix, layout, dedupe_s, uri (serial/camera)
     display: dict = field(default_factory=dict)  # uri of a pole display
     drawer: dict = field(default_factory=dict)  # a drawer with its own serial interface
+    scale: dict = field(default_factory=dict)  # uri of a Mettler Toledo 8217 scale (drivers.scale)
     source: str = ""
 
 
@@ -46,7 +47,8 @@ def load(path: str | Path) -> KioskConfig:
         backoffice_url=str(data.get("backoffice", {}).get("url", "http://127.0.0.1:8000")),
         token=os.environ.get(TOKEN_ENV, ""), printer=dict(data.get("printer", {"backend": "sim"})),
         shop=dict(data.get("shop", {})), scanner=dict(data.get("scanner", {})),
-        display=dict(data.get("display", {})), drawer=dict(data.get("drawer", {})), source=str(p))
+        display=dict(data.get("display", {})), drawer=dict(data.get("drawer", {})),
+        scale=dict(data.get("scale", {})), source=str(p))
     if "out_dir" in cfg.printer:  # relative paths are relative to the config file
         cfg.printer["out_dir"] = str(base / cfg.printer["out_dir"])
     return cfg
