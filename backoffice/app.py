@@ -35,6 +35,19 @@ def _fmt_dt(value: Optional[datetime]) -> str:
     return value.strftime("%d/%m/%Y %H:%M") if value else "jamais"
 
 
+# The journal's event kinds, for the teacher (kiosk.journal, commerce.operators.EVENT_KINDS).
+EVENT_LABELS = {"closing": "clôture", "archive": "archive fiscale", "reprint": "duplicata",
+                "printer_error": "erreur d'imprimante", "ticket_corrected": "ticket corrigé",
+                "price_override": "prix modifié", "refund_without_ticket": "retour sans ticket",
+                "ticket_parked": "ticket mis en attente", "ticket_resumed": "ticket repris",
+                "ticket_cancelled": "ticket annulé", "drawer_no_sale": "tiroir ouvert sans vente"}
+
+
+def _event_label(kind: str) -> str:
+    from commerce.operators import EVENT_KINDS
+    return EVENT_LABELS.get(kind) or EVENT_KINDS.get(kind) or kind
+
+
 def _fmt_day(value: date) -> str:
     return f"{DAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
 
@@ -92,11 +105,14 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
         with engine.connect() as conn:
             count, rows = queries.register_tickets(conn, register, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
             regs = {r.register: r for r in queries.registers(conn, date.today())}
+            closings = queries.register_closings(conn, register)
+            events = queries.register_journal(conn, register)
         if register not in regs:
             return not_found(request, f"La caisse {register} est inconnue : aucun appareil ni ticket.")
         pages = max(1, math.ceil(count / PAGE_SIZE))
         return page(request, "register.html", title=f"Caisse {register}", register=register,
-                    info=regs[register], tickets=rows, count=count, page_no=page_no, pages=pages)
+                    info=regs[register], tickets=rows, count=count, page_no=page_no, pages=pages,
+                    closings=closings, events=events, event_label=_event_label)
 
     @app.get("/tickets/{ticket_id}", response_class=HTMLResponse)
     def ticket_page(request: Request, ticket_id: str):
@@ -157,8 +173,16 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, database_url: Optional[str] = None) -> None:
-    """Run the back office with uvicorn (blocks until stopped)."""
+def serve(host: str = "127.0.0.1", port: int = 8000, database_url: Optional[str] = None, workers: int = 1) -> None:
+    """Run the back office with uvicorn (blocks until stopped). Several workers are several processes,
+    each building its app from $COMPTOIR_DATABASE_URL (migrations take a lock: backoffice.migrate)."""
+    import os
+
     import uvicorn
 
-    uvicorn.run(create_app(make_engine(database_url)), host=host, port=port)
+    if workers > 1:
+        if database_url:
+            os.environ["COMPTOIR_DATABASE_URL"] = database_url
+        uvicorn.run("backoffice.app:create_app", factory=True, host=host, port=port, workers=workers)
+    else:
+        uvicorn.run(create_app(make_engine(database_url)), host=host, port=port)

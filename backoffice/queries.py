@@ -1,6 +1,7 @@
 """Read side of the back office: the figures the pages and the JSON API show (no HTTP here)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Optional
@@ -8,7 +9,7 @@ from typing import Optional
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from .db import device, payment, product, ticket, ticket_line, ticket_vat
+from .db import device, payment, product, sync_record, ticket, ticket_line, ticket_vat
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -138,3 +139,46 @@ def catalogue_after(conn: Connection, after: int, limit: int) -> dict:
                       "category": r.category, "version": int(r.version)} for r in rows],
         "next": int(rows[-1].version) if rows else after,
     }
+
+
+CLOSING_KINDS = {"Z": "Z (session)", "day": "Journée", "month": "Mois", "year": "Exercice"}
+
+
+def _records(conn: Connection, register: str, kind: str, limit: int) -> list[dict]:
+    """A register's records of a kind kept as received (closings, journal entries), newest first.
+    Only its own devices' records: a kiosk may write only its register's."""
+    rows = conn.execute(
+        select(sync_record.c.payload).join(device, device.c.id == sync_record.c.device_id)
+        .where(device.c.register == register, sync_record.c.kind == kind, sync_record.c.duplicate.is_(False),
+               sync_record.c.payload.is_not(None))
+        .order_by(sync_record.c.device_id, sync_record.c.seq.desc()).limit(limit)).all()
+    out = [json.loads(r.payload) for r in rows]
+    return sorted((r for r in out if str(r.get("register")) == register), key=lambda r: -int(r.get("number", 0)))
+
+
+def register_closings(conn: Connection, register: str, limit: int = 100) -> list[dict]:
+    """The register's closings (Z, day, month, year), with each Z's expected, counted and difference
+    per payment method, as the kiosk sealed them."""
+    out = []
+    for c in _records(conn, register, "closing", limit):
+        f = c.get("figures") or {}
+        out.append({"number": c.get("number"), "kind": c.get("kind"), "kind_label": CLOSING_KINDS.get(c.get("kind"), c.get("kind")),
+                    "at": _parse_dt(c.get("timestamp")), "operator": c.get("operator", ""),
+                    "tickets": f.get("tickets", 0), "total": f.get("total", 0), "difference": c.get("difference"),
+                    "checks": c.get("checks") or f.get("checks") or [], "perpetual_total": c.get("perpetual_total"),
+                    "period": f"{c.get('period_start', '')} → {c.get('period_end', '')}", "hash": c.get("hash", "")})
+    return out
+
+
+def register_journal(conn: Connection, register: str, limit: int = 50) -> list[dict]:
+    """The register's technical events journal (sign-ins, reprints, printer errors, drawer…), newest first."""
+    return [{"number": e.get("number"), "at": _parse_dt(e.get("timestamp")), "operator": e.get("operator", ""),
+             "kind": e.get("kind", ""), "details": e.get("details") or {}}
+            for e in _records(conn, register, "journal", limit)]
+
+
+def _parse_dt(text) -> Optional[datetime]:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None

@@ -1,13 +1,13 @@
-"""python -m bench [--products N] [--quick] [--skip-start]"""
+"""python -m bench [--products N] [--quick] [--skip-start] [--skip-sync]"""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import camera, catalogue, fiscal_verify, receipt_encode, report, scan, startup
+from . import camera, catalogue, fiscal_verify, ingest, receipt_encode, report, scan, startup, stock_lookup, sync_load
 
 
-for _module in (receipt_encode, camera, fiscal_verify):  # one table of targets and labels for every figure
+for _module in (receipt_encode, camera, fiscal_verify, stock_lookup, ingest, sync_load):  # one table of targets and labels for every figure
     report.TARGETS.update(_module.TARGETS)
     report.LABELS.update(getattr(_module, "LABELS", {}))
 
@@ -21,6 +21,7 @@ def main(argv=None) -> int:
     ap.add_argument("--products", type=int, default=None, help="produits dans la base (défaut 1 000 000)")
     ap.add_argument("--quick", action="store_true", help="100 000 produits, moins de répétitions")
     ap.add_argument("--skip-start", action="store_true", help="sans le démarrage de la fenêtre (pas de Xvfb)")
+    ap.add_argument("--skip-sync", action="store_true", help="sans les bancs de synchronisation (PostgreSQL)")
     args = ap.parse_args(argv)
     n = args.products or (100_000 if args.quick else 1_000_000)
     if n < 1:
@@ -53,6 +54,20 @@ def main(argv=None) -> int:
 
     log("chaîne fiscale : vérification de 100 000 tickets contre SHA-256 seul sur les mêmes octets")
     figures |= fiscal_verify.run(3 if args.quick else 5, log)
+
+    log("stock : stock d'un article parmi 1 000 000 mouvements contre une lecture SQLite indexée")
+    figures |= stock_lookup.run(3 if args.quick else 5, log)
+
+    if not args.skip_sync:
+        tickets = 10_000 if args.quick else ingest.TICKETS
+        log(f"synchronisation : {tickets:,} tickets poussés dans PostgreSQL contre un COPY des mêmes lignes")
+        try:
+            figures |= ingest.run(tickets, log)
+        except Exception as e:  # no PostgreSQL here: say so, the other figures still count
+            log(f"banc ingest non mesuré : {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        kiosks, seconds = (10, 10) if args.quick else (sync_load.KIOSKS, sync_load.SECONDS)
+        log(f"charge : {kiosks} caisses pendant {seconds} s contre un back-office")
+        figures |= sync_load.run(kiosks, seconds, log)
 
     results = report.with_targets(figures)
     sys.stderr.flush()

@@ -49,6 +49,8 @@ class Line:
 
     def __post_init__(self):
         object.__setattr__(self, "total", self.unit_price * self.qty)
+        if self.net is None and self.kind in GOODS:  # until a discount is spread on it, a goods line nets its total
+            object.__setattr__(self, "net", self.total)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ def price_lines(goods: list[Line], promotions=(), discount: Optional[Discount] =
                 points: int = 0) -> tuple[Line, ...]:
     """Goods lines -> the ticket's lines: each goods line (with its `net`) followed by its line
     discount, then the promotions, the ticket discount and the loyalty points, per VAT rate."""
+    if not (promotions or discount or points) and not any(l.discount or l.give_back for l in goods):
+        return tuple(goods)  # nothing derived: each goods line nets its own total (Line.__post_init__)
     out: list[Line] = []
     nets: dict[int, int] = {}  # index in `out` of a goods line -> its net
     for line in goods:
@@ -126,13 +130,16 @@ def price_lines(goods: list[Line], promotions=(), discount: Optional[Discount] =
             out += _spread_lines(out, nets, cuts, f"Promo {promo.label}", PROMO)
     for kind, label, cut in ((DISCOUNT, f"Remise ticket {discount.label}" if discount else "", discount),
                              (LOYALTY, f"Fidélité {points} points", points // REDEEM_STEP * REDEEM_VALUE)):
+        if not cut:
+            continue
         sold = [i for i in nets if out[i].kind == ITEM and nets[i] > 0]
         base = sum(nets[i] for i in sold)
-        if not cut or base <= 0:
+        if base <= 0:
             continue
         off = cut.off(base) if isinstance(cut, Discount) else min(cut, base)
         out += _spread_lines(out, nets, list(zip(sold, spread(off, [nets[i] for i in sold]))), label, kind)
-    return tuple(replace(l, net=nets[i]) if i in nets else l for i, l in enumerate(out))
+    # Copied only where a discount changed the net: most scans re-price lines that have none.
+    return tuple(replace(l, net=nets[i]) if i in nets and l.net != nets[i] else l for i, l in enumerate(out))
 
 
 def _spread_lines(out: list[Line], nets: dict[int, int], cuts, label: str, kind: str) -> list[Line]:
@@ -219,7 +226,7 @@ class Ticket(_Amounts):
     def _replace(self, index: int, **changes) -> Line:
         self._check_editable()
         self._check_index(index)
-        new = replace(self.lines[index], **changes)
+        new = replace(self.lines[index], net=None, **changes)  # its net follows its new total
         self._check_total(self.lines[:index] + [new] + self.lines[index + 1:])
         self.lines[index] = new
         return new

@@ -24,6 +24,15 @@ def main(argv=None) -> int:
     if argv[:1] == ["devices"]:
         from .devices_cli import main as devices_main
         return devices_main(argv[1:])
+    if argv[:1] == ["stock"]:
+        from .stock_cli import main as stock_main
+        return stock_main(argv[1:])
+    if argv[:1] == ["purchase"]:
+        from .stock_cli import purchase_main
+        return purchase_main(argv[1:])
+    if argv[:2] == ["kiosk", "enrol"]:
+        from .devices_cli import kiosk_enrol_main
+        return kiosk_enrol_main(argv[2:])
     if argv[:2] == ["catalog", "import"]:
         from backoffice.catalog_import import main as catalog_import
         return catalog_import(argv[2:])
@@ -36,15 +45,17 @@ def main(argv=None) -> int:
     d.add_argument("--script", help="scénario à jouer à la place des ventes (une action par ligne)")
     d.add_argument("--port", type=int, default=8000, help="port du back-office")
     sub.add_parser("catalog", help="catalog import FICHIER.csv : importer un catalogue")
-    sub.add_parser("devices", help="devices list | print-test URI | open-drawer URI | listen URI")
+    sub.add_parser("devices", help="devices list | print-test URI | open-drawer URI | listen URI | add | revoke | status")
     sub.add_parser("scan-image", help="scan-image FICHIER… : décoder les codes-barres d'images")
-    sub.add_parser("fiscal", help="fiscal verify : vérifier les chaînes (tickets, journal, clôtures)")
+    sub.add_parser("fiscal", help="fiscal verify | archive --period AAAA-MM : chaînes, archives signées")
+    sub.add_parser("stock", help="stock on-hand | moves | verify | locations | replenish | scrap-report …")
+    sub.add_parser("purchase", help="purchase import FICHIER.csv | list : bons de commande fournisseurs")
     sub.add_parser("report", help="report x|z --register N : rapport X ou dernière clôture Z")
     sub.add_parser("operators", help="operators list|add|import-demo : élèves et professeurs de la caisse")
     r = sub.add_parser("register", help="ouvrir la fenêtre de caisse")
     r.add_argument("--config", required=True)
     r.add_argument("--state")
-    k = sub.add_parser("kiosk", help="kiosk add CODE --register N : déclarer une caisse, donne son jeton")
+    k = sub.add_parser("kiosk", help="kiosk add CODE --register N (donne son jeton) | kiosk enrol URL CODE")
     k.add_argument("action", choices=["add"])
     k.add_argument("code", help="nom de l'appareil, par exemple caisse-2")
     k.add_argument("--register", required=True, help="numéro de caisse, par exemple 2")
@@ -54,6 +65,7 @@ def main(argv=None) -> int:
     b.add_argument("--host", default="127.0.0.1")
     b.add_argument("--port", type=int, default=8000)
     b.add_argument("--database-url")
+    b.add_argument("--workers", type=int, default=1, help="processus uvicorn (plusieurs : PostgreSQL conseillé)")
     args = ap.parse_args(argv)
 
     if args.command == "demo":
@@ -78,7 +90,9 @@ def main(argv=None) -> int:
         return add_kiosk(args.code, args.register, args.name, args.database_url)
     if args.command == "backoffice":
         from backoffice.app import serve
-        serve(args.host, args.port, args.database_url)
+        if args.workers < 1:
+            ap.error("--workers doit être au moins 1")
+        serve(args.host, args.port, args.database_url, args.workers)
         return 0
     return 2
 

@@ -295,13 +295,20 @@ def backoffice_figures(url: str) -> dict:
             "vat": [{k: v[k] for k in ("rate", "ht", "tva", "ttc")} for v in s["vat"]]}
 
 
-def wait_synced(driver: RegisterDriver, timeout: float = 60.0) -> None:
-    """Wait until every ticket of the register has been acknowledged by the back office."""
-    tickets = driver.state().get("tickets", 0)
-    if tickets == 0:
-        return
-    driver.wait(lambda s: (s.get("sync") or {}).get("waiting") == 0 and (s.get("sync") or {}).get("sent", 0) >= tickets,
-                timeout, "l'envoi des tickets au back-office")
+def outbox_waiting(db_path: Path) -> int:
+    """Records of the kiosk's outbox not yet acknowledged (tickets, closings, journal…), read beside it."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path, timeout=5)
+    try:
+        return conn.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def wait_synced(driver: RegisterDriver, db_path: Path, timeout: float = 60.0) -> None:
+    """Wait until every record of the kiosk (tickets, the Z, the journal) has been acknowledged."""
+    driver.wait(lambda s: outbox_waiting(db_path) == 0, timeout, "l'envoi des enregistrements au back-office")
 
 
 def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
@@ -336,7 +343,7 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
             play_sales(driver, sales)
             closing = close_day(driver, out / "kiosk-1.db")
         try:
-            wait_synced(driver)
+            wait_synced(driver, out / "kiosk-1.db")
         except DriverError as e:
             log(str(e))
         local = kiosk_figures(out / "kiosk-1.db")

@@ -39,11 +39,14 @@ class CliError(Exception):
     pass
 
 
+DEFAULT_CONFIG = "var/kiosk-1.toml"  # the demo's kiosk
+
+
 def _where() -> argparse.ArgumentParser:
     where = argparse.ArgumentParser(add_help=False)
-    group = where.add_mutually_exclusive_group(required=True)
+    group = where.add_mutually_exclusive_group()
     group.add_argument("--database", help="base SQLite du kiosque (par exemple var/kiosk-1.db)")
-    group.add_argument("--config", help="fichier TOML du kiosque : sa base est utilisée")
+    group.add_argument("--config", help=f"fichier TOML du kiosque : sa base est utilisée ({DEFAULT_CONFIG} par défaut)")
     return where
 
 
@@ -51,6 +54,10 @@ def _open(args):
     """(KioskStore, StockStore) on an existing kiosk database."""
     from kiosk.stock_store import StockStore
     from kiosk.store import KioskStore
+    if not args.config and not args.database:
+        if not Path(DEFAULT_CONFIG).is_file():
+            raise CliError(f"ni --database ni --config, et pas de {DEFAULT_CONFIG} (lancez « make demo » ou donnez la base)")
+        args.config = DEFAULT_CONFIG
     if args.config:
         from kiosk.config import ConfigError, load
         try:

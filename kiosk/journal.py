@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Mapping, Optional
 
 from commerce import fiscal
+from sync import outbox
 
 # Event kinds the register writes (code names; the French wording is for screens and reports).
 KINDS = {
@@ -60,6 +61,10 @@ def append(conn: sqlite3.Connection, kind: str, register: str, operator: str, de
                  "VALUES (?,?,?,?,?,?,?,?)",
                  (register, number, entry.timestamp, operator, kind, fiscal.details_json(entry.details),
                   prev_hash, digest))
+    # To the back office in the same transaction, with its seal, so the teacher sees the journal too.
+    outbox.enqueue(conn, "journal", f"journal:{register}:{number}",
+                   {"register": register, "number": number, "timestamp": entry.timestamp, "operator": operator,
+                    "kind": kind, "details": entry.details, "prev_hash": prev_hash, "hash": digest})
     return entry
 
 

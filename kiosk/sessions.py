@@ -47,6 +47,8 @@ from commerce.errors import CommerceError
 from commerce.ticket import ITEM, Line, Payment, ValidatedTicket
 from commerce.vat import VatRow
 
+from sync import outbox
+
 from . import journal
 
 FISCAL_YEAR_FIRST_MONTH = 1  # the fiscal year (exercice) starts on January 1st
@@ -423,6 +425,8 @@ def _insert_closing(conn: sqlite3.Connection, *, register: str, kind: str, perio
                                                                          separators=(",", ":"), ensure_ascii=False),
          difference, perpetual_total, perpetual_absolute, int(training), canonical.decode("utf-8"), prev_hash,
          digest))
+    # The closing itself goes to the back office (the teacher sees each Z and its differences).
+    outbox.enqueue(conn, "closing", f"closing:{register}:{number}", dict(record, prev_hash=prev_hash, hash=digest))
     journal.append(conn, "closing", register, operator,
                    {"closing": number, "kind": kind, "period_start": period_start, "period_end": period_end,
                     "session": session, "total": figures.get("total", 0), "difference": difference,

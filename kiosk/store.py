@@ -28,7 +28,7 @@ from commerce.ticket import ITEM, Line, Payment, Ticket, ValidatedTicket, next_t
 from sync import outbox
 from sync.wire import ticket_to_wire
 
-from . import accounts, journal, sessions
+from . import accounts, journal, sessions, stock_store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS product (
@@ -137,6 +137,7 @@ class KioskStore:
         accounts.create(self.conn)  # customers, offers, gift cards, credit notes, points (kiosk.accounts)
         self.conn.executescript(PARKED_SCHEMA)
         outbox.create(self.conn)
+        stock_store.create(self.conn)  # the stock ledger: a sale moves its units out of the shelf
 
     def _add_missing_columns(self) -> None:
         for table, columns in ADDED_COLUMNS.items():
@@ -239,6 +240,9 @@ class KioskStore:
             [(v.id, i, p.method, p.amount, p.given, p.reference or None) for i, p in enumerate(v.payments)])
         accounts.record_ticket(self.conn, v)  # gift cards, credit notes, loyalty points
         outbox.enqueue(self.conn, "ticket", v.id, ticket_to_wire(v))
+        # The sale's stock moves, in the same transaction; the ticket's outbox record carries them to
+        # the back office (its lines are the moves), so they get no outbox record of their own.
+        stock_store.record_sale_moves(self.conn, v.id, v.lines, operator=v.cashier, at=v.created_at, sync=False)
         return digest
 
     def load_ticket(self, ticket_id: str) -> Optional[ValidatedTicket]:

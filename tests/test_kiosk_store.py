@@ -104,6 +104,9 @@ def test_record_sale_writes_ticket_lines_payments_and_one_outbox_row(store):
     back = ticket_from_wire(json.loads(payload))  # the payload passes the back office's own checks
     assert back == v
     assert outbox.counts(store.conn) == (1, 0)
+    with raw(store) as c:  # the same transaction took the items off the shelf (kiosk.stock_store)
+        assert sorted(c.execute("SELECT kind, gtin13, qty, source, dest, ref FROM stock_move").fetchall()) == [
+            ("sale", "3292590049201", 2, "RAYON", "@CLIENT", v.id), ("sale", "3297560704173", 1, "RAYON", "@CLIENT", v.id)]
 
 
 def test_numbers_per_register_without_gaps(store):
