@@ -44,6 +44,8 @@ def main(argv=None) -> int:
     d.add_argument("--sales", type=int, default=5, help="nombre de ventes à jouer (mode sans écran)")
     d.add_argument("--script", help="scénario à jouer à la place des ventes (une action par ligne)")
     d.add_argument("--port", type=int, default=8000, help="port du back-office")
+    d.add_argument("--kiosk", choices=["register", "stockroom"],
+                   help="fenêtre jouée par --script : caisse ou réserve (par défaut : d'après la 1re action)")
     sub.add_parser("catalog", help="catalog import FICHIER.csv : importer un catalogue")
     sub.add_parser("devices", help="devices list | print-test URI | open-drawer URI | listen URI | add | revoke | status")
     sub.add_parser("scan-image", help="scan-image FICHIER… : décoder les codes-barres d'images")
@@ -70,12 +72,18 @@ def main(argv=None) -> int:
 
     if args.command == "demo":
         from . import demo
+        from .stockroom_driver import is_stockroom_script
         if args.sales < 1:
             ap.error("--sales doit être au moins 1")
         script = Path(args.script) if args.script else None
         if script is not None and not script.is_file():
             print(f"comptoir demo : scénario {script} introuvable", file=sys.stderr)
             return 2
+        if script is not None and (args.kiosk == "stockroom" or (args.kiosk is None and is_stockroom_script(script))):
+            from . import stockroom_demo
+            return stockroom_demo.run_headless(Path(args.out), script, args.port)
+        if args.kiosk == "stockroom":
+            ap.error("--kiosk stockroom se joue avec --script FICHIER (receive, count, scrap…)")
         if args.headless or script is not None or not os.environ.get("DISPLAY"):
             if not args.headless:
                 print("Pas d'écran (DISPLAY vide) : démo sans écran dans " + args.out, file=sys.stderr)

@@ -230,35 +230,45 @@ def play_sales(driver: RegisterDriver, n: int) -> None:
         log(f"vente {s + 1}/{n} : {st.get('message')}")
 
 
-def play_script(driver: RegisterDriver, script: Path) -> None:
+def play_script(driver: RegisterDriver, script: Path, parse_line=parse_script_line, act=None) -> None:
+    """Play a script's lines through the window (the register's actions, or `act`'s: the stockroom's).
+    A line that cannot be played stops it with its number and the reason."""
     try:
         lines = script.read_text(encoding="utf-8").splitlines()
     except OSError as e:
         raise DriverError(f"scénario {script} illisible : {e.strerror}") from None
-    def parse(line: str):
-        # "! ACTION": the register must refuse it (an exercise on bad codes, over-payments…)
-        refusal_expected = line.lstrip().startswith("!")
-        return refusal_expected, parse_script_line(line.lstrip()[1:] if refusal_expected else line)
 
-    # A script that opens the register itself (anywhere) is played as written: a sale before its
-    # open-session is then refused, as the exercise wants. Otherwise the demo opens with 150,00 €.
-    opens_itself = any(p is not None and p[0] == "open-session" for _, p in map(parse, lines))
-    for no, line in enumerate(lines, start=1):
-        refusal_expected, parsed = parse(line)
+    def parse(no: int, line: str):
+        # "! ACTION": the window must refuse it (an exercise on bad codes, over-payments…)
+        refusal_expected = line.lstrip().startswith("!")
+        try:
+            return refusal_expected, parse_line(line.lstrip()[1:] if refusal_expected else line)
+        except ValueError as e:
+            raise DriverError(f"{script.name}, ligne {no} « {line.strip()} » : {e}") from None
+
+    parsed_lines = [parse(no, line) for no, line in enumerate(lines, start=1)]
+    if act is None:
+        # A script that opens the register itself (anywhere) is played as written: a sale before its
+        # open-session is then refused, as the exercise wants. Otherwise the demo opens with 150,00 €.
+        opens_itself = any(p is not None and p[0] == "open-session" for _, p in parsed_lines)
+
+        def act(drv, verb, args):
+            if not opens_itself and verb not in ("login", "logout", "open-session"):
+                open_if_needed(drv)
+            return play_action(drv, verb, args)
+    for no, (line, (refusal_expected, parsed)) in enumerate(zip(lines, parsed_lines), start=1):
         if parsed is None:
             continue
         where = f"{script.name}, ligne {no} « {line.strip()} »"
         try:
-            if not opens_itself and parsed[0] not in ("login", "logout", "open-session"):
-                open_if_needed(driver)
-            st = play_action(driver, *parsed)
+            st = act(driver, *parsed)
         except (ValueError, DriverError) as e:
             raise DriverError(f"{where} : {e}") from None
         refused = st.get("level") == "error"
         if refused and not refusal_expected:
             raise DriverError(f"{where} : {st.get('message')}")
         if refusal_expected and not refused:
-            raise DriverError(f"{where} : refus attendu, mais la caisse a accepté ({st.get('message')})")
+            raise DriverError(f"{where} : refus attendu, mais il a été accepté ({st.get('message')})")
         log(f"ligne {no} « {line.strip()} » : {st.get('message')}")
 
 

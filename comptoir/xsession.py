@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -62,7 +63,13 @@ class Keyboard:
                 time.sleep(0.2)
 
     def type(self, text: str, delay_ms: int = 1) -> None:
-        self._run("type", "--delay", str(delay_ms), "--", text)  # "--": text may start with "-"
+        # `xdotool type` loses accented letters under Xvfb (the key it maps for one is gone before the
+        # window reads it); a Unicode keysym sent with `key` arrives. ASCII runs go as one burst.
+        for run in re.findall(r"[\x00-\x7f]+|[^\x00-\x7f]", text):
+            if run.isascii():
+                self._run("type", "--delay", str(delay_ms), "--", run)  # "--": text may start with "-"
+            else:
+                self._run("key", f"U{ord(run):04X}")
 
     def key(self, *keysyms: str) -> None:
         self._run("key", "--delay", "20", *keysyms)

@@ -1,0 +1,160 @@
+"""Plays stockroom actions through the real window (kiosk/stockroom): real X key events in, the
+window's state file out. Used by `comptoir demo --headless --kiosk stockroom --script FILE` and the
+UI tests. The window plumbing (waiting on the state file, scans, typed keys) is RegisterDriver's.
+
+Script actions (one per line, `#` starts a comment, "quoted words" stay together):
+
+    login BADGE                      sign in with a badge
+    receive PO                       F2, the expected delivery PO (its number typed, Entrée)
+    note BL-123                      the delivery note's number (asked after `receive`)
+    scan CODE [QTY]                  an item scanned (QTY: a case, typed then * before the scan)
+    announced CODE QTY               the quantity written on the delivery note (QTY Ctrl+N, then CODE)
+    damaged CODE QTY "REASON"        QTY damaged units (QTY Ctrl+D, CODE, the reason, Entrée)
+    dlc CODE DATE | ddm CODE DATE    the use-by / best-before date printed on the item (DATE Ctrl+E|M, CODE)
+    validate                         F10: validate the reception (or end a count round, print the réassort)
+    count LOCATION                   F3, the location counted (RAYON, RESERVE, a bin's code)
+    finish-count                     F10: end of the counting round
+    approve BADGE                    the teacher's badge approves the count
+    scrap CODE QTY REASON [LOCATION] F4: QTY units to scrap from the shelf (or LOCATION, RESERVE…);
+                                     REASON damaged|expired|theft (or 1, 2, 3)
+    replenish                        F6: what to order, and the low-stock warnings
+    label CODE                       F7: a shelf label for CODE
+    home                             Échap: back to the home screen
+"""
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from .register_driver import DriverError, RegisterDriver
+
+USAGE = {"login": "login BADGE", "receive": "receive PO", "note": "note BL-123", "scan": "scan CODE [QTÉ]",
+         "announced": "announced CODE QTÉ", "damaged": 'damaged CODE QTÉ "MOTIF"', "dlc": "dlc CODE AAAA-MM-JJ",
+         "ddm": "ddm CODE AAAA-MM-JJ", "validate": "validate", "count": "count EMPLACEMENT",
+         "finish-count": "finish-count", "approve": "approve BADGE_PROF", "scrap": "scrap CODE QTÉ MOTIF [EMPLACEMENT]",
+         "replenish": "replenish", "label": "label CODE", "home": "home"}
+# The first action of a script that only the stockroom knows: `comptoir demo` then opens the stockroom.
+STOCKROOM_ONLY = set(USAGE) - {"login", "scan", "validate", "home"}
+
+
+class StockroomDriver(RegisterDriver):
+    def case(self, qty: str) -> dict:
+        """QTY then *: the next scan counts QTY units."""
+        return self.typed_key_text(f"{qty}*")
+
+    def typed_key_text(self, text: str) -> dict:
+        """Text whose last character is itself a command (the * of a case)."""
+        return self._act(lambda: self.kb.type(text))
+
+    def answer_text(self, text: str) -> dict:
+        """A prompt answered with typed words (a delivery note, a reason), then Entrée."""
+        return self._act(lambda: (self.kb.type(text) if text else None, self.kb.key("Return")))
+
+    def home(self) -> dict:
+        st = self.state()
+        for _ in range(3):
+            if st.get("screen") == "accueil" and not st.get("prompt"):
+                break
+            st = self.key("Escape")
+        return st
+
+
+def parse_line(line: str) -> tuple[str, list[str]] | None:
+    """'damaged 3292590049201 2 "carton écrasé"' -> ('damaged', [...]); blanks and # comments -> None."""
+    text = line.split("#", 1)[0].strip()
+    if not text:
+        return None
+    try:
+        words = shlex.split(text)
+    except ValueError as e:
+        raise ValueError(f"guillemets mal fermés ({e})") from None
+    return words[0].lower(), words[1:]
+
+
+def _qty(text: str) -> str:
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"quantité « {text} » : nombre entier positif attendu")
+    return text
+
+
+def play(driver: StockroomDriver, verb: str, args: list[str]) -> dict:
+    """One stockroom action through the window. Raises ValueError with the reason for a bad line."""
+    n = len(args)
+    if verb == "login" and n == 1:
+        driver.home()
+        return driver.scan(args[0])
+    if verb == "receive" and n == 1:
+        driver.home()
+        st = driver.key("F2")
+        if st.get("screen") != "commandes":
+            return st
+        return driver.answer_text(args[0])
+    if verb == "note" and n == 1:
+        if driver.state().get("prompt") != "Bon de livraison":
+            raise DriverError("aucun bon de livraison demandé : commencez par « receive PO »")
+        return driver.answer_text(args[0])
+    if verb == "scan" and n in (1, 2):
+        if n == 2:
+            st = driver.case(_qty(args[1]))
+            if st.get("level") == "error":
+                return st
+        return driver.present(args[0])
+    if verb in ("announced", "damaged") and n == (2 if verb == "announced" else 3):
+        st = driver.typed_key(_qty(args[1]), "ctrl+n" if verb == "announced" else "ctrl+d")
+        if not st.get("prompt"):
+            return st
+        st = driver.present(args[0])
+        return driver.answer_text(args[2]) if verb == "damaged" and st.get("prompt") else st
+    if verb in ("dlc", "ddm") and n == 2:
+        st = driver.typed_key(args[1], "ctrl+e" if verb == "dlc" else "ctrl+m")
+        return driver.present(args[0]) if st.get("prompt") else st
+    if verb in ("validate", "finish-count") and n == 0:
+        return driver.key("F10")
+    if verb == "count" and n == 1:
+        driver.home()
+        st = driver.key("F3")
+        return driver.answer_text(args[0]) if st.get("prompt") else st
+    if verb == "approve" and n == 1:
+        if not driver.state().get("prompt"):
+            raise DriverError("aucune validation demandée : terminez d'abord le comptage (finish-count)")
+        return driver.present(args[0])
+    if verb == "scrap" and n in (3, 4):
+        driver.home()
+        driver.key("F4")
+        if n == 4:  # from another location than the shelf: its label scanned first
+            st = driver.answer_text(args[3])
+            if st.get("level") == "error":
+                return st
+        st = driver.case(_qty(args[1]))
+        if st.get("level") == "error":
+            return st
+        st = driver.present(args[0])
+        return driver.answer_text(args[2]) if st.get("prompt") else st
+    if verb == "replenish" and n == 0:
+        driver.home()
+        return driver.key("F6")
+    if verb == "label" and n == 1:
+        driver.home()
+        driver.key("F7")
+        return driver.present(args[0])
+    if verb == "home" and n == 0:
+        return driver.home()
+    if verb in USAGE:
+        raise ValueError(f"arguments incorrects pour « {verb} » : attendu « {USAGE[verb]} »")
+    raise ValueError(f"action « {verb} » inconnue pour la réserve (actions : {', '.join(USAGE)})")
+
+
+def is_stockroom_script(script: Path) -> bool:
+    """A script whose first action only the stockroom knows (receive, count, scrap…)."""
+    try:
+        lines = script.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return False
+    for line in lines:
+        try:
+            parsed = parse_line(line.lstrip().lstrip("!"))
+        except ValueError:
+            return False
+        if parsed is not None and parsed[0] != "login":
+            return parsed[0] in STOCKROOM_ONLY
+    return False

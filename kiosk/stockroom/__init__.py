@@ -1,0 +1,1 @@
+"""The stockroom kiosk window (la réserve): reception, counts, scrap, replenishment, labels."""
