@@ -48,7 +48,11 @@ class StockroomDriver(RegisterDriver):
 
     def answer_text(self, text: str) -> dict:
         """A prompt answered with typed words (a delivery note, a reason), then Entrée."""
-        return self._act(lambda: (self.kb.type(text) if text else None, self.kb.key("Return")))
+        if text:
+            self.kb.type(text)
+            # Entrée only once the window shows every letter (an accented one comes as its own key)
+            self.wait(lambda st: st.get("entry", "").endswith(text), 5.0, f"la saisie « {text} »")
+        return self._act(lambda: self.kb.key("Return"))
 
     def home(self) -> dict:
         st = self.state()

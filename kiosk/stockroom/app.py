@@ -30,7 +30,7 @@ from kivy.app import App  # noqa: E402
 from kivy.clock import Clock, mainthread  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 from kivy.lang import Builder  # noqa: E402
-from kivy.properties import BooleanProperty, StringProperty  # noqa: E402
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty  # noqa: E402
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
 from kivy.uix.label import Label  # noqa: E402
 from kivy.uix.recycleview.views import RecycleDataViewBehavior  # noqa: E402
@@ -97,6 +97,7 @@ class WorkScreen(Screen):
     """Deliveries, reception, count, scrap and replenishment share one layout: a title, a table."""
     heading = StringProperty("")
     columns = StringProperty("")
+    wide = NumericProperty(0)
 
 
 class StockroomApp(App):
@@ -535,16 +536,17 @@ class StockroomApp(App):
     def _refresh(self):
         """Rebuild the table of the current screen from the service (the service is the truth)."""
         screen = self.sm.current
-        rows, heading, columns = [], "", ""
+        rows, heading, columns, wide = [], "", "", 0
         if screen == "commandes":
             heading, columns = "Livraisons attendues", "Commande|Fournisseur|Prévue le|Lignes|Articles|"
-            rows = [{"cells": [s.order.number, s.order.supplier, s.order.expected.strftime("%d/%m/%Y"),
+            wide = 1
+            rows = [{"cells": [s.order.number, s.order.supplier, s.order.expected.strftime("%d/%m/%y"),
                                str(len(s.order.lines)), str(s.units), "en cours" if s.draft else ""],
                      "selected": i == self.choice} for i, s in enumerate(self.orders)]
         elif screen == "reception" and self.service.draft is not None:
             d = self.service.draft
             heading = f"Réception {d.order.number} · {d.order.supplier} · BL {d.note or '—'}"
-            columns = "Article|Commandé|BL|Reçu|Avarié|Date|Anomalie"
+            columns = "Article|Cdé|BL|Reçu|Avarié|Date|Anomalie"
             try:
                 preview = self.service.reception_preview()
             except CommerceError:
@@ -584,8 +586,9 @@ class StockroomApp(App):
         self.rows = rows
         if screen in ("commandes", "reception", "inventaire", "rebut", "reassort"):
             view = self.sm.get_screen(screen)
-            view.heading, view.columns = heading, columns
-            view.ids.table.data = [{"cells": "|".join(r["cells"]), "selected": bool(r.get("selected"))} for r in rows]
+            view.heading, view.columns, view.wide = heading, columns, wide
+            view.ids.table.data = [{"cells": "|".join(r["cells"]), "selected": bool(r.get("selected")), "wide": wide}
+                                   for r in rows]
 
     def _write_state(self, ready=False):
         """The window's state as JSON, for the headless demo and tests to wait on (atomic write)."""
@@ -629,12 +632,15 @@ class TableRow(RecycleDataViewBehavior, BoxLayout):
     cells = StringProperty("")
     selected = BooleanProperty(False)
     header = BooleanProperty(False)
+    wide = NumericProperty(0)  # the column that takes the room left (a product's or a supplier's name)
 
     def on_cells(self, *args):
         self.clear_widgets()
         for i, text in enumerate(self.cells.split("|")):
-            cell = Label(text=text, size_hint_x=3 if i == 0 else 1, halign="left" if i == 0 else "right",
+            cell = Label(text=text, size_hint_x=3 if i == self.wide else 1, halign="left" if i <= self.wide else "right",
                          valign="middle", shorten=True, shorten_from="right", bold=self.header,
                          color=(0.12, 0.12, 0.14, 1))
             cell.bind(size=lambda c, size: setattr(c, "text_size", size))
             self.add_widget(cell)
+
+    on_wide = on_cells

@@ -1,0 +1,87 @@
+"""The stockroom window (kiosk/stockroom) under Xvfb, driven by real X key events through
+`comptoir demo --headless --script`: a delivery scanned with its anomalies, a scrap, a blind count
+with its recount and the teacher's approval; the moves, the printed report and the sync checked."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from drivers.escpos_decode import decode, decoded_text
+
+pytestmark = pytest.mark.ui
+CROC, LENTILLES, JUS, RIZ, COMPOTE = "3292590049201", "3297131001021", "3297380100018", "3297135107071", "3297760019947"
+
+RECEPTION = f"""# PO-1001 (demo): 24 Croc citron, 12 lentils, 6 juices, 10 rice
+receive PO-1001
+note BL-123
+scan {CROC} 6
+scan {CROC} 6
+scan {CROC} 6
+scan {CROC} 6
+announced {LENTILLES} 12
+scan {LENTILLES} 6
+scan {LENTILLES} 6
+damaged {LENTILLES} 2 "carton écrasé"
+scan {JUS} 6
+scan {JUS}
+dlc {JUS} 2026-01-02
+scan {COMPOTE}
+! scan 1234567891012
+validate
+scrap {CROC} 1 damaged RESERVE
+count RESERVE
+scan {CROC} 20
+scan {LENTILLES} 6
+scan {LENTILLES} 4
+finish-count
+scan {CROC} 22
+finish-count
+approve 0400000000992
+"""
+
+
+def run(tmp_path, script: str, *args, timeout=300):
+    f = tmp_path / "reserve.txt"
+    f.write_text(script, encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "comptoir.cli", "demo", "--headless", "--out", str(tmp_path / "out"),
+                           "--port", "18720", "--script", str(f), *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_a_delivery_with_its_anomalies_a_scrap_and_an_approved_count(tmp_path):
+    r = run(tmp_path, RECEPTION)
+    assert r.returncode == 0, r.stderr[-3000:]
+    s = json.loads(r.stdout)
+    assert s["kiosk"] == "stockroom" and s["ledger_ok"] and s["waiting_to_sync"] == 0
+    (rec,) = s["receptions"]
+    assert (rec["po"], rec["note"], rec["backorder"]) == ("PO-1001", "BL-123", "PO-1001-R1")
+    assert [(a["kind"], a["gtin"], a["qty"]) for a in rec["anomalies"]] == [
+        ("damaged", LENTILLES, 2), ("surplus", JUS, 1), ("short_date", JUS, 7), ("missing", RIZ, 10),
+        ("not_ordered", COMPOTE, 1)]
+    stock = {(x["gtin"], x["location"]): x["qty"] for x in s["stock"]}
+    # received into the reserve: 24 Croc and 10 lentils (2 damaged set aside); 1 Croc scrapped from
+    # the reserve; the count found 22 Croc (1 missing: adjusted) and 10 lentils (as expected)
+    assert stock == {(CROC, "RESERVE"): 22, (CROC, "REBUT"): 1, (LENTILLES, "RESERVE"): 10,
+                     (LENTILLES, "RETOURS-FOURNISSEUR"): 2, (JUS, "RETOURS-FOURNISSEUR"): 7,
+                     (COMPOTE, "RETOURS-FOURNISSEUR"): 1}
+    assert s["backoffice"]["last_seq"] == s["backoffice"]["head_seq"] > 0 and s["backoffice"]["chain_breaks"] == 0
+    report = decoded_text(decode(open(s["prints"][0], "rb").read(), 42))
+    assert "RAPPORT DE RÉCEPTION" in report and "MODE FORMATION" in report and "BL-123" in report
+    assert "carton écrasé" in report and "RELIQUAT : commande PO-1001-R1" in report
+    log = r.stderr
+    assert "ligne 16 « ! scan 1234567891012 »" in log and "la clé de contrôle devrait être 9" in log
+    assert "1 ligne(s) à recompter : Croc citron" in log  # the blind count's first round differed on Croc
+    assert "validé par Mme Laurent : 1 ajustement(s)" in log
+
+
+def test_a_bad_line_stops_with_its_number_and_keeps_what_was_done(tmp_path):
+    r = run(tmp_path, f"receive PO-1001\nnote BL-9\nscan {CROC} 6\nscrap {CROC} deux damaged\n")
+    assert r.returncode == 1
+    assert "ligne 4" in r.stderr and "quantité « deux »" in r.stderr
+    r = run(tmp_path, f"receive PO-1001\nnote BL-9\nfly away\n")
+    assert r.returncode == 1 and "ligne 3" in r.stderr and "action « fly » inconnue" in r.stderr
+    r = run(tmp_path, "receive PO-4040\n")
+    assert r.returncode == 1 and "ligne 1" in r.stderr and "PO-4040 inconnue" in r.stderr
