@@ -17,11 +17,13 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
+from commerce.errors import CommerceError
 from commerce.money import format_eur
+from commerce.stock import parse_po_number
 from commerce.ticket import PAYMENT_METHODS
 from commerce.vat import rate_label
 
-from . import queries, sync_api
+from . import purchasing, queries, sync_api
 from .db import create_all, make_engine, ticket
 
 HERE = Path(__file__).parent
@@ -41,6 +43,11 @@ EVENT_LABELS = {"closing": "clôture", "archive": "archive fiscale", "reprint": 
                 "price_override": "prix modifié", "refund_without_ticket": "retour sans ticket",
                 "ticket_parked": "ticket mis en attente", "ticket_resumed": "ticket repris",
                 "ticket_cancelled": "ticket annulé", "drawer_no_sale": "tiroir ouvert sans vente"}
+
+
+def _anomaly_label(kind: str) -> str:
+    from commerce.stock import ANOMALY_LABELS
+    return ANOMALY_LABELS.get(kind, kind).lower()
 
 
 def _event_label(kind: str) -> str:
@@ -131,7 +138,46 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
             n_products = queries.count_products(conn)
         return page(request, "catalogue.html", title="Catalogue", q=q, products=products, n_products=n_products)
 
+    @app.get("/commandes", response_class=HTMLResponse)
+    def orders_page(request: Request):
+        with engine.connect() as conn:
+            orders = purchasing.orders_page(conn)
+        return page(request, "orders.html", title="Commandes fournisseurs", orders=orders, form={}, errors=[],
+                    added="", anomaly_label=_anomaly_label)
+
+    @app.post("/commandes", response_class=HTMLResponse)
+    async def orders_add(request: Request):
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        errors, added = [], ""
+        try:
+            number = parse_po_number(form.get("number", ""))
+        except CommerceError as e:
+            errors.append(f"numéro : {e}")
+            number = ""
+        if number:
+            o, errors = purchasing.order_from_form(number, form.get("supplier", ""), form.get("expected", ""),
+                                                   form.get("lines", ""))
+            if o is not None:
+                try:
+                    done, _ = purchasing.add_orders(engine, [o])
+                    added = f"Commande {o.number} enregistrée" if done else f"Commande {o.number} déjà enregistrée"
+                except CommerceError as e:
+                    errors = [str(e)]
+        with engine.connect() as conn:
+            orders = purchasing.orders_page(conn)
+        return page(request, "orders.html", status=422 if errors else 200, title="Commandes fournisseurs",
+                    orders=orders, form={} if added else form, errors=errors, added=added,
+                    anomaly_label=_anomaly_label)
+
     # -- JSON API ----------------------------------------------------------------------
+    @app.get("/api/v1/purchase-orders", tags=["sync"], summary="Bons de commande, après un curseur (kiosques)")
+    async def api_orders(request: Request, after: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=1000)):
+        dev = await sync_api.request_device(engine, request)
+        if dev is None:
+            return _detail(401, "jeton d'appareil manquant ou invalide (en-tête Authorization: Bearer …)")
+        with engine.connect() as conn:
+            return purchasing.orders_after(conn, after, limit)
+
     @app.get("/api/v1/summary")
     def api_summary(date: Optional[str] = None):
         try:

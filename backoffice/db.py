@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String,
+    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
     Table, Text, UniqueConstraint, create_engine, event, text,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -155,6 +155,28 @@ chain_break = Table(
     Column("detected_at", DateTime, nullable=False),
     Index(None, "register"),
 )
+
+# Revision 5. Purchase orders (bons de commande) made in the back office. Kiosks read them from a
+# server cursor, `id`: an order is only ever added (a change is a new order, as on paper).
+purchase_order = Table(
+    "purchase_order", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("supplier", String(120), nullable=False),
+    Column("expected_date", Date, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+purchase_order_line = Table(
+    "purchase_order_line", metadata,
+    Column("po_id", Integer, ForeignKey("purchase_order.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("gtin13", String(13), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("unit_cost", Integer, nullable=False),  # cents excluding VAT (0: unknown)
+    Column("pack", Integer, nullable=False),  # units per case
+)
+
 
 def database_url(url: str | None = None) -> str:
     return url or os.environ.get(ENV_URL) or DEFAULT_URL

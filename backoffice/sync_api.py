@@ -62,14 +62,19 @@ async def _read_json(request: Request, limit: int):
         return None, _detail(422, "corps : JSON trop imbriqué")
 
 
+async def request_device(engine: Engine, request: Request) -> Optional[Device]:
+    """The device whose token the request carries (Authorization: Bearer …), or None."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return await run_in_threadpool(device_for_token, engine, token.strip())
+
+
 def install(app: FastAPI, engine: Engine, page: Callable, not_found: Callable) -> None:
     """Add the sync endpoints and the devices pages to ``app`` (``page``/``not_found`` render templates)."""
 
     async def authenticated(request: Request) -> Optional[Device]:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        return await run_in_threadpool(device_for_token, engine, token.strip())
+        return await request_device(engine, request)
 
     def unauthorized() -> JSONResponse:
         return _detail(401, "jeton d'appareil manquant ou invalide (en-tête Authorization: Bearer …)",

@@ -57,6 +57,9 @@ def main(argv=None) -> int:
     r = sub.add_parser("register", help="ouvrir la fenêtre de caisse")
     r.add_argument("--config", required=True)
     r.add_argument("--state")
+    sr = sub.add_parser("stockroom", help="ouvrir la fenêtre de la réserve (réception, inventaire, rebut…)")
+    sr.add_argument("--config", required=True)
+    sr.add_argument("--state")
     k = sub.add_parser("kiosk", help="kiosk add CODE --register N (donne son jeton) | kiosk enrol URL CODE")
     k.add_argument("action", choices=["add"])
     k.add_argument("code", help="nom de l'appareil, par exemple caisse-2")
@@ -94,6 +97,9 @@ def main(argv=None) -> int:
     if args.command == "register":
         from kiosk.register.__main__ import main as register_main
         return register_main(["--config", args.config] + (["--state", args.state] if args.state else []))
+    if args.command == "stockroom":
+        from kiosk.stockroom.__main__ import main as stockroom_main
+        return stockroom_main(["--config", args.config] + (["--state", args.state] if args.state else []))
     if args.command == "kiosk":
         return add_kiosk(args.code, args.register, args.name, args.database_url)
     if args.command == "backoffice":

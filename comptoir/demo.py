@@ -386,13 +386,18 @@ def run_interactive(var: Path, port: int) -> int:
     url = f"http://127.0.0.1:{port}"
     scale = start_scale()
     db_url, toml, token = setup_shop(var, url, scale.port)
-    backoffice = register = None
+    from .stockroom_demo import setup_stockroom, start_stockroom
+    stock_toml, stock_token = setup_stockroom(var, url, db_url)
+    backoffice = register = stockroom = None
     try:
         backoffice = start_backoffice(db_url, port, var / "backoffice.log")
         log(f"back-office : {url}  (Ctrl-C pour tout arrêter)")
         register = start_register(toml, token, var / "state.json", dict(os.environ), var / "register.log")
         log("caisse ouverte : scannez un article (ou F2 pour chercher, F1 pour l'aide) ; balance simulée "
             f"sur {scale.port} ({DEMO_WEIGHT_G} g)")
+        stockroom = start_stockroom(stock_toml, stock_token, var / "stockroom-state.json", dict(os.environ),
+                                    var / "stockroom.log")
+        log("réserve ouverte : scannez votre badge, puis F2 pour réceptionner PO-1001 ou PO-1002")
         register.wait()
         return 0
     except KeyboardInterrupt:
@@ -402,6 +407,6 @@ def run_interactive(var: Path, port: int) -> int:
         print(f"comptoir demo : {e}", file=sys.stderr)
         return 1
     finally:
-        stop(register, backoffice)
+        stop(register, stockroom, backoffice)
         scale.close()
         log("arrêté proprement")

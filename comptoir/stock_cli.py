@@ -334,9 +334,33 @@ def scrap_report(args) -> int:
 
 # --- comptoir purchase --------------------------------------------------------------------------
 
+def _purchase_where() -> argparse.ArgumentParser:
+    """Orders go to the back office (default), from which the stockroom kiosks read them; or straight
+    into one kiosk's database (a kiosk without a back office)."""
+    where = argparse.ArgumentParser(add_help=False)
+    group = where.add_mutually_exclusive_group()
+    group.add_argument("--database-url", help="base du back-office (sinon $COMPTOIR_DATABASE_URL, "
+                                              "sinon var/backoffice.db) : le défaut")
+    group.add_argument("--database", help="directement dans la base SQLite d'un kiosque")
+    group.add_argument("--config", help="directement dans la base du kiosque de ce fichier TOML")
+    return where
+
+
+def _backoffice(args):
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from backoffice.db import create_all, make_engine
+    try:
+        engine = make_engine(args.database_url)
+        create_all(engine)
+        return engine
+    except (SQLAlchemyError, ValueError) as e:
+        raise CliError(f"base du back-office inaccessible : {str(getattr(e, 'orig', None) or e).splitlines()[0]}") from None
+
+
 def purchase_main(argv=None) -> int:
     argv = list(sys.argv[2:] if argv is None else argv)
-    where = _where()
+    where = _purchase_where()
     ap = argparse.ArgumentParser(prog="comptoir purchase", description="Bons de commande fournisseurs")
     sub = ap.add_subparsers(dest="action", required=True)
     i = sub.add_parser("import", parents=[where],
@@ -356,19 +380,37 @@ def purchase_import(args) -> int:
     except CommerceError as e:
         raise CliError(f"fichier {args.file} : {e}") from None
     orders, errors = stock.purchase_orders_from_rows(reader)
-    store, st = _open(args)
-    try:
-        names = st.names(l.gtin13 for o in orders for l in o.lines)
-        added, skipped = st.import_orders(orders)
-    except CommerceError as e:
-        raise CliError(str(e)) from None
-    finally:
-        store.close()
+    gtins = {l.gtin13 for o in orders for l in o.lines}
+    if args.database or args.config:
+        store, st = _open(args)
+        try:
+            known = set(st.names(gtins))
+            added, skipped = st.import_orders(orders)
+        except CommerceError as e:
+            raise CliError(str(e)) from None
+        finally:
+            store.close()
+        where = "du kiosque"
+    else:
+        from sqlalchemy import select
+
+        from backoffice.db import product
+        from backoffice.purchasing import add_orders
+        engine = _backoffice(args)
+        try:
+            with engine.connect() as conn:
+                known = {r[0] for r in conn.execute(select(product.c.gtin13).where(product.c.gtin13.in_(gtins)))}
+            added, skipped = add_orders(engine, orders)
+        except CommerceError as e:
+            raise CliError(str(e)) from None
+        finally:
+            engine.dispose()
+        where = "du back-office"
     for e in errors:
         print(str(e))
-    unknown = sorted({l.gtin13 for o in orders if o.number in added for l in o.lines} - set(names))
+    unknown = sorted({l.gtin13 for o in orders if o.number in added for l in o.lines} - known)
     for g in unknown:
-        print(f"attention : {g} absent du catalogue du kiosque (il sera reçu sous son code)")
+        print(f"attention : {g} absent du catalogue {where} (il sera reçu sous son code)")
     print(f"{len(added)} commande(s) importée(s)" + (f" ({', '.join(added)})" if added else "")
           + (f", {len(skipped)} déjà présente(s)" if skipped else "")
           + (f", {len(errors)} ligne(s) refusée(s) : leur commande n'est pas importée" if errors else ""))
@@ -376,6 +418,8 @@ def purchase_import(args) -> int:
 
 
 def purchase_list(args) -> int:
+    if not (args.database or args.config):
+        return _backoffice_orders(args)
     store, st = _open(args)
     try:
         summaries = st.open_orders()
@@ -393,6 +437,32 @@ def purchase_list(args) -> int:
               + (f"  (reliquat de {d['backorder_of']})" if d["backorder_of"] else "")
               + ("  [réception commencée]" if d["started"] else ""))
     print(f"{len(data)} commande(s) attendue(s)")
+    return 0
+
+
+def _backoffice_orders(args) -> int:
+    """The back office's orders, with the receptions the stockrooms sent back."""
+    from backoffice.purchasing import orders_page
+    engine = _backoffice(args)
+    try:
+        with engine.connect() as conn:
+            orders = orders_page(conn)
+    finally:
+        engine.dispose()
+    data = [{"po": o["number"], "supplier": o["supplier"],
+             "expected_date": o["expected"].isoformat() if o["expected"] else None, "lines": o["lines"],
+             "units": o["units"], "receptions": [{"number": r.get("number"), "note": r.get("note"),
+                                                   "anomalies": r.get("anomalies", []),
+                                                   "backorder": (r.get("backorder") or {}).get("number")}
+                                                  for r in o["receptions"]]} for o in orders]
+    if args.json:
+        _print_json(data)
+        return 0
+    for d in data:
+        got = "; ".join(f"reçue (n° {r['number']}, BL {r['note']}, {len(r['anomalies'])} anomalie(s))"
+                        for r in d["receptions"]) or "attendue"
+        print(f"{d['po']:<20} {d['expected_date'] or '—':<10}  {d['supplier']}  {got}")
+    print(f"{len(data)} commande(s) au back-office")
     return 0
 
 

@@ -2,8 +2,8 @@
 the demo's purchase orders, its real window on a virtual screen, the script played with real X keys,
 its records synced to the back office, then a JSON summary (receptions, anomalies, stock on hand).
 
-The purchase orders are written into the stockroom's store at setup (as `comptoir purchase import`
-does): they do not come from the back office through sync yet.
+The demo's purchase orders are made in the back office (as the /commandes form or `comptoir purchase
+import` make them); the stockroom reads them from the back office's cursor when it starts.
 """
 from __future__ import annotations
 
@@ -43,12 +43,16 @@ def setup_stockroom(var: Path, backoffice_url: str, db_url: str) -> tuple[Path, 
     from backoffice.devices import register_device
     from commerce.catalogue import parse_rows
     from kiosk import operators_store
-    from kiosk.stock_store import StockStore
     from kiosk.store import KioskStore
+
+    from backoffice.purchasing import add_orders
 
     engine = make_engine(db_url)
     token = register_device(engine, DEVICE, REGISTER, "Réserve")
+    added, _ = add_orders(engine, demo_orders(date.today()))
     engine.dispose()
+    if added:
+        demo.log(f"commandes fournisseurs au back-office : {', '.join(added)}")
     toml = var / "reserve-1.toml"
     toml.write_text(
         "# Kiosque de la réserve de démonstration (imprimante simulée)\n"
@@ -61,9 +65,6 @@ def setup_stockroom(var: Path, backoffice_url: str, db_url: str) -> tuple[Path, 
             with demo.CATALOGUE.open(encoding="utf-8", newline="") as f:
                 store.upsert_products([p for p in parse_rows(csv.DictReader(f)) if not hasattr(p, "reason")])
         operators_store.ensure_demo_operators(store)
-        stock = StockStore(store.conn)
-        known = {s.order.number for s in stock.open_orders()}
-        stock.import_orders([o for o in demo_orders(date.today()) if o.number not in known])
     finally:
         store.close()
     return toml, token

@@ -17,12 +17,14 @@ Script actions (one per line, `#` starts a comment, "quoted words" stay together
     approve BADGE                    the teacher's badge approves the count
     scrap CODE QTY REASON [LOCATION] F4: QTY units to scrap from the shelf (or LOCATION, RESERVE…);
                                      REASON damaged|expired|theft (or 1, 2, 3)
+    putaway TO CODE [QTY [FROM]]     F5: QTY units (1) of CODE put away in TO, from the reserve (or FROM)
     replenish                        F6: what to order, and the low-stock warnings
     label CODE                       F7: a shelf label for CODE
     home                             Échap: back to the home screen
 """
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -32,12 +34,17 @@ USAGE = {"login": "login BADGE", "receive": "receive PO", "note": "note BL-123",
          "announced": "announced CODE QTÉ", "damaged": 'damaged CODE QTÉ "MOTIF"', "dlc": "dlc CODE AAAA-MM-JJ",
          "ddm": "ddm CODE AAAA-MM-JJ", "validate": "validate", "count": "count EMPLACEMENT",
          "finish-count": "finish-count", "approve": "approve BADGE_PROF", "scrap": "scrap CODE QTÉ MOTIF [EMPLACEMENT]",
-         "replenish": "replenish", "label": "label CODE", "home": "home"}
+         "putaway": "putaway EMPLACEMENT CODE [QTÉ [DÉPART]]", "replenish": "replenish", "label": "label CODE", "home": "home"}
 # The first action of a script that only the stockroom knows: `comptoir demo` then opens the stockroom.
 STOCKROOM_ONLY = set(USAGE) - {"login", "scan", "validate", "home"}
 
 
 class StockroomDriver(RegisterDriver):
+    def wait_ready(self, timeout: float = 60.0) -> dict:
+        """Ready once the back office's catalogue and purchase orders have been read (or found away)."""
+        self.wait(lambda s: s.get("ready") and s.get("orders_state") not in (None, "loading"), timeout, "la fenêtre")
+        return super().wait_ready(timeout)
+
     def case(self, qty: str) -> dict:
         """QTY then *: the next scan counts QTY units."""
         return self.typed_key_text(f"{qty}*")
@@ -49,10 +56,26 @@ class StockroomDriver(RegisterDriver):
     def answer_text(self, text: str) -> dict:
         """A prompt answered with typed words (a delivery note, a reason), then Entrée."""
         if text:
-            self.kb.type(text)
-            # Entrée only once the window shows every letter (an accented one comes as its own key)
-            self.wait(lambda st: st.get("entry", "").endswith(text), 5.0, f"la saisie « {text} »")
+            self.type_checked(text)
         return self._act(lambda: self.kb.key("Return"))
+
+    def type_checked(self, text: str) -> None:
+        """Type words, checking each piece shows in the window's entry before the next. An accented
+        letter is its own X key (xsession.Keyboard.type); the first one after the key map changes can be
+        dropped by the X server's remapping, so a piece that does not show is sent again."""
+        start = self.state().get("entry", "")
+        shown = ""
+        for piece in re.findall(r"[\x00-\x7f]+|[^\x00-\x7f]", text):
+            for attempt in range(4):
+                self.kb.type(piece)
+                try:
+                    self.wait(lambda st: st.get("entry", "").endswith(start + shown + piece), 0.5 + attempt,
+                              f"la saisie « {text} »")
+                    break
+                except DriverError:
+                    if attempt == 3 or not self.state().get("entry", "").endswith(start + shown):
+                        raise  # something else than a dropped key: say so
+            shown += piece
 
     def home(self) -> dict:
         st = self.state()
@@ -134,6 +157,22 @@ def play(driver: StockroomDriver, verb: str, args: list[str]) -> dict:
             return st
         st = driver.present(args[0])
         return driver.answer_text(args[2]) if st.get("prompt") else st
+    if verb == "putaway" and n in (2, 3, 4):  # putaway TO CODE [QTY [FROM]]
+        driver.home()
+        driver.key("F5")
+        if n == 4:
+            st = driver.key("ctrl+s")
+            st = driver.answer_text(args[3]) if st.get("prompt") else st
+            if st.get("level") == "error":
+                return st
+        st = driver.answer_text(args[0])
+        if st.get("level") == "error":
+            return st
+        if n >= 3:
+            st = driver.case(_qty(args[2]))
+            if st.get("level") == "error":
+                return st
+        return driver.present(args[1])
     if verb == "replenish" and n == 0:
         driver.home()
         return driver.key("F6")

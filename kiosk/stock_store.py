@@ -489,10 +489,13 @@ class StockStore:
 
     # -- purchase orders ---------------------------------------------------------------------------
     def import_orders(self, orders: Sequence[PurchaseOrder], *, source: str = "import",
-                      at: Optional[datetime] = None) -> tuple[list[str], list[str]]:
+                      at: Optional[datetime] = None, cursor: Optional[str] = None) -> tuple[list[str], list[str]]:
         """Store new orders; an order already stored with the same content is skipped, with another
-        content refused (nothing is imported then). Returns (added, skipped) numbers."""
+        content refused (nothing is imported then). Returns (added, skipped) numbers. `cursor`: the
+        back office's cursor these orders reach, stored in the same transaction (sync.orders_pull)."""
         def write():
+            if cursor is not None:
+                self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('orders_cursor', ?)", (str(cursor),))
             added, skipped = [], []
             for o in orders:
                 have = self.order(o.number)
@@ -520,6 +523,11 @@ class StockStore:
                 "ON CONFLICT(gtin13) DO UPDATE SET supplier = excluded.supplier, "
                 "unit_cost = excluded.unit_cost, pack = excluded.pack",
                 [(l.gtin13, o.supplier, l.unit_cost, l.pack) for l in o.lines])
+
+    def orders_cursor(self) -> str:
+        """How far the back office's purchase orders have been read (sync.orders_pull)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'orders_cursor'").fetchone()
+        return row[0] if row else "0"
 
     def order(self, number: str) -> Optional[PurchaseOrder]:
         head = self.conn.execute("SELECT number, supplier, expected_date, backorder_of FROM purchase_order "

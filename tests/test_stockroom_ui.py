@@ -40,6 +40,8 @@ finish-count
 scan {CROC} 22
 finish-count
 approve 0400000000992
+putaway RAYON {CROC} 6
+label {CROC}
 """
 
 
@@ -64,7 +66,8 @@ def test_a_delivery_with_its_anomalies_a_scrap_and_an_approved_count(tmp_path):
     stock = {(x["gtin"], x["location"]): x["qty"] for x in s["stock"]}
     # received into the reserve: 24 Croc and 10 lentils (2 damaged set aside); 1 Croc scrapped from
     # the reserve; the count found 22 Croc (1 missing: adjusted) and 10 lentils (as expected)
-    assert stock == {(CROC, "RESERVE"): 22, (CROC, "REBUT"): 1, (LENTILLES, "RESERVE"): 10,
+    # then 6 Croc put away on the shelf
+    assert stock == {(CROC, "RESERVE"): 16, (CROC, "RAYON"): 6, (CROC, "REBUT"): 1, (LENTILLES, "RESERVE"): 10,
                      (LENTILLES, "RETOURS-FOURNISSEUR"): 2, (JUS, "RETOURS-FOURNISSEUR"): 7,
                      (COMPOTE, "RETOURS-FOURNISSEUR"): 1}
     assert s["backoffice"]["last_seq"] == s["backoffice"]["head_seq"] > 0 and s["backoffice"]["chain_breaks"] == 0
@@ -75,6 +78,9 @@ def test_a_delivery_with_its_anomalies_a_scrap_and_an_approved_count(tmp_path):
     assert "ligne 16 « ! scan 1234567891012 »" in log and "la clé de contrôle devrait être 9" in log
     assert "1 ligne(s) à recompter : Croc citron" in log  # the blind count's first round differed on Croc
     assert "validé par Mme Laurent : 1 ajustement(s)" in log
+    assert "Croc citron : 6 rangé(s) en RAYON (reste 16 en RESERVE)" in log
+    label = decoded_text(decode(open(s["prints"][-1], "rb").read(), 42))  # the shelf label, after the count report
+    assert "Croc citron" in label and "€" in label
 
 
 def test_a_bad_line_stops_with_its_number_and_keeps_what_was_done(tmp_path):

@@ -46,22 +46,24 @@ from drivers.scanner.dedupe import Deduper  # noqa: E402
 from drivers.scanner.wedge import WedgeDecoder  # noqa: E402
 from drivers.uri import DeviceError  # noqa: E402
 from sync.catalogue_pull import pull_catalogue  # noqa: E402
+from sync.orders_pull import pull_orders  # noqa: E402
 from sync.pusher import PushError, Pusher  # noqa: E402
 
 from .. import operators_store  # noqa: E402
 from ..config import KioskConfig  # noqa: E402
 from ..register_service import Feedback  # noqa: E402
 from ..signin_service import SignInService  # noqa: E402
+from ..stock_store import StockStore  # noqa: E402
 from ..stockroom_service import StockroomService  # noqa: E402
 from ..store import KioskStore  # noqa: E402
 
 # Kivy key codes -> action (listed in the README and on the buttons). Ctrl + a letter sends no text.
 KEYS = {13: "enter", 271: "enter", 8: "backspace", 27: "escape", 273: "up", 274: "down",
-        282: "about", 283: "reception", 284: "count", 285: "scrap", 287: "replenish", 288: "label",
-        290: "retry_print", 291: "validate", 293: "sign_out"}
-CTRL_KEYS = {ord("d"): "damaged", ord("e"): "dlc", ord("m"): "ddm", ord("n"): "announced"}
+        282: "about", 283: "reception", 284: "count", 285: "scrap", 286: "putaway", 287: "replenish",
+        288: "label", 290: "retry_print", 291: "validate", 293: "sign_out"}
+CTRL_KEYS = {ord("d"): "damaged", ord("e"): "dlc", ord("m"): "ddm", ord("n"): "announced", ord("s"): "source"}
 SCREENS = {"accueil": "Accueil", "commandes": "Livraisons attendues", "reception": "Réception",
-           "inventaire": "Inventaire", "rebut": "Rebut", "reassort": "Réassort"}
+           "inventaire": "Inventaire", "rebut": "Rebut", "reassort": "Réassort", "rangement": "Rangement"}
 SCRAP_CHOICES = list(stock.SCRAP_REASONS)  # typed 1, 2, 3 on the scrap prompt
 
 ABOUT = """[b]Comptoir[/b] — réserve pédagogique (CAP EPC, domaine 1).
@@ -74,6 +76,8 @@ puis le motif : avarié ; date puis Ctrl+E (DLC) ou Ctrl+M (DDM) puis l'article 
 F3 inventaire : scanner l'emplacement (ou taper RAYON, RESERVE…), Entrée, scanner chaque article
 (à l'aveugle) ; F10 fin du comptage (les écarts sont à recompter), puis badge du professeur.
 F4 rebut : quantité puis *, scanner l'article, puis le motif (1 casse, 2 date dépassée, 3 vol ou perte).
+F5 rangement : scanner l'emplacement d'arrivée, puis les articles (quantité puis * pour un carton) ;
+ils partent de la réserve (Ctrl+S puis un emplacement pour partir d'ailleurs).
 F6 réassort : ce qu'il faut commander par fournisseur et les stocks bas ; F10 l'imprimer.
 F7 étiquette de rayon : scanner l'article (prix au kilo ou au litre). F9 relancer l'impression.
 Échap : annuler la demande, revenir à l'accueil. F1 : cette aide.
@@ -87,6 +91,7 @@ class Prompt:
     title: str
     hint: str
     answer: Callable[[str], Optional[Feedback]]
+    scan: bool = False  # the answer is a code to scan (a pause in it is then a scan cut short)
 
 
 class HomeScreen(Screen):
@@ -129,12 +134,14 @@ class StockroomApp(App):
         self.prompt: Optional[Prompt] = None
         self.multiplier = 1  # units the next scan counts (a case: "6" then *)
         self.scrap_from = stock.SHELF  # the location the scrap screen takes units from
+        self.moved: list[str] = []  # what the put-away screen moved, newest first
         self.choice = 0  # highlighted order on the deliveries screen
         self.orders = []
         self.rows: list[dict] = []  # the table on screen, also in the state file
         self.commands = 0  # command keys fully handled: scripts and tests wait on this
         self.external_scanner = None
         self.catalogue_state = "loading"
+        self.orders_state = "loading"
 
     # -- lifecycle -----------------------------------------------------------------------------
     def build(self):
@@ -144,6 +151,8 @@ class StockroomApp(App):
         _keep_text_input_on()
         Clock.schedule_interval(self._tick, 0.1)
         Clock.schedule_interval(lambda dt: self._refresh_sync(), 2.0)
+        # new purchase orders are looked for every 30 s (and at start)
+        Clock.schedule_interval(lambda dt: threading.Thread(target=self._pull_orders, daemon=True).start(), 30.0)
         return root
 
     @property
@@ -184,6 +193,7 @@ class StockroomApp(App):
         self._write_state()
 
     def _pull_catalogue(self):
+        """The catalogue, then the purchase orders, from the back office's cursors (on a thread)."""
         store = KioskStore(self.cfg.database)  # its own connection: this runs beside the UI thread
         try:
             pull_catalogue(self.cfg.backoffice_url, self.cfg.token, store.catalogue_cursor(), store.upsert_products)
@@ -192,7 +202,28 @@ class StockroomApp(App):
             self.catalogue_state = f"hors ligne : {e}"
         finally:
             store.close()
+        self._pull_orders()
+
+    def _pull_orders(self):
+        store = KioskStore(self.cfg.database)
+        try:
+            st = StockStore(store.conn)
+            n = pull_orders(self.cfg.backoffice_url, self.cfg.token, st.orders_cursor(),
+                            lambda orders, cursor: st.import_orders(orders, source="backoffice", cursor=cursor))
+            self.orders_state = "ok"
+            if n:
+                Clock.schedule_once(lambda dt: self._orders_arrived(n))
+        except (PushError, CommerceError) as e:  # offline: the orders already here still work
+            self.orders_state = f"hors ligne : {e}"
+        finally:
+            store.close()
         Clock.schedule_once(lambda dt: self._write_state())
+
+    def _orders_arrived(self, n: int):
+        if self.sm.current == "commandes":
+            self.orders = list(self.service.expected_deliveries())
+            self._refresh()
+        self._show(Feedback(f"{n} nouvelle(s) commande(s) du back-office : F2 pour les réceptionner"))
 
     def _refresh_sync(self):
         try:
@@ -224,11 +255,14 @@ class StockroomApp(App):
         if action is None:
             return False
         if action == "enter":
-            duplicates = self.wedge.duplicates
+            duplicates, raw = self.wedge.duplicates, self.wedge.buffer
             entry = self.wedge.terminate(time.perf_counter())
             self.entry = ""
             if self.wedge.duplicates == duplicates:  # a double read of the same code: nothing to do
-                self._submit(entry.kind if entry else "typed", entry.text if entry else "")
+                text = entry.text if entry else ""
+                if entry is not None and entry.kind == "scan" and raw.isdigit():
+                    text = raw  # digits before a burst are its start, slowed down (quantities take *)
+                self._submit(entry.kind if entry else "typed", text)
         elif action == "backspace":
             self.wedge.backspace()
             self.entry = self.wedge.buffer
@@ -241,6 +275,8 @@ class StockroomApp(App):
         return True
 
     def _tick(self, dt):
+        if self.prompt is not None and not self.prompt.scan:
+            return  # words typed for a prompt (a delivery note, a reason) are not a scan cut short
         cut = self.wedge.expire(time.perf_counter())
         if cut is not None:
             self._show(Feedback(f"Lecture incomplète « {cut.text} » : code ignoré, scannez à nouveau", "error"))
@@ -319,12 +355,18 @@ class StockroomApp(App):
                 self._show(Feedback(f"Rebut depuis « {self.scrap_from} » : quantité puis *, scannez l'article"))
         elif screen == "rebut":
             self._ask_scrap_reason(text, self._take_multiplier())
+        elif screen == "rangement":
+            fb = self.service.putaway_scan(text, self._take_multiplier())
+            if fb.level != "error" and not stock.is_location_code(text):
+                self.moved.insert(0, fb.message)
+            self._show(fb)
         else:
             self._show(self.service.on_hand(text))
         self._refresh()
 
-    def _ask(self, title: str, hint: str, answer: Callable[[str], Optional[Feedback]], lead: str = ""):
-        self.prompt = Prompt(title, hint, answer)
+    def _ask(self, title: str, hint: str, answer: Callable[[str], Optional[Feedback]], lead: str = "",
+             scan: bool = False):
+        self.prompt = Prompt(title, hint, answer, scan)
         self.prompt_text = f"{title} : {hint}"
         self._show(Feedback(f"{lead} — {self.prompt_text}" if lead else self.prompt_text))
 
@@ -409,7 +451,7 @@ class StockroomApp(App):
 
     def _about_product(self, title: str, act: Callable[[str], Feedback]):
         """An action on a product: scan it (or type its code) to answer."""
-        self._ask(title, "scannez l'article", act)
+        self._ask(title, "scannez l'article", act, scan=True)
 
     def do_damaged(self):
         if not self._in("reception"):
@@ -464,6 +506,10 @@ class StockroomApp(App):
             if self.service.sheet is not None and self.service.sheet.state == stock.TO_APPROVE:
                 self._ask("Validation du professeur", "badge du professeur (ou son code puis Entrée)",
                           self._approve_count, lead=fb.message)
+        elif screen == "rangement":
+            dest = self.service.destination or "—"
+            heading, columns = f"Rangement : de {self.service.source} vers {dest}", "Rangé"
+            rows = [{"cells": [m]} for m in self.moved]
         elif screen == "reassort":
             self._show(self.service.print_replenishment())
         else:
@@ -511,6 +557,19 @@ class StockroomApp(App):
             reason = SCRAP_CHOICES[int(text) - 1] if text.isdigit() and 1 <= int(text) <= len(SCRAP_CHOICES) else text
             return self.service.scrap(code, qty, reason, self.scrap_from)
         self._ask(f"Motif du rebut ({qty})", hint + " puis Entrée", answer)
+
+    # put-away and transfers (F5)
+    def do_putaway(self):
+        self.sm.current = "rangement"
+        self.service.source, self.service.destination, self.moved = stock.RESERVE, None, []
+        self._show(Feedback("Rangement depuis la réserve : scannez l'emplacement d'arrivée, puis les articles"))
+        self._refresh()
+
+    def do_source(self):
+        if not self._in("rangement"):
+            return
+        self._ask("Départ", "scannez l'emplacement d'où partent les articles", self.service.putaway_source,
+                  scan=True)
 
     # replenishment (F6), labels (F7), print again (F9)
     def do_replenish(self):
@@ -584,7 +643,7 @@ class StockroomApp(App):
                      "cells": [names.get(l.gtin13, l.gtin13), l.location, str(l.on_hand), f"{l.min} / {l.max}",
                                str(l.qty), source]} for source, lines in plan.items() for l in lines]
         self.rows = rows
-        if screen in ("commandes", "reception", "inventaire", "rebut", "reassort"):
+        if screen in ("commandes", "reception", "inventaire", "rebut", "reassort", "rangement"):
             view = self.sm.get_screen(screen)
             view.heading, view.columns, view.wide = heading, columns, wide
             view.ids.table.data = [{"cells": "|".join(r["cells"]), "selected": bool(r.get("selected")), "wide": wide}
@@ -607,7 +666,9 @@ class StockroomApp(App):
             "last_reception": self.service.last_reception,
             "count_state": sheet.state if sheet is not None else None,
             "rows": [{k: v for k, v in r.items() if k != "selected"} for r in self.rows],
-            "catalogue": self.catalogue_state, "pending_print": getattr(self.printer, "pending", None) is not None,
+            "catalogue": self.catalogue_state, "orders_state": self.orders_state,
+            "orders": [s.order.number for s in self.orders] if self.sm.current == "commandes" else None,
+            "pending_print": getattr(self.printer, "pending", None) is not None,
         }
         tmp = f"{self.state_path}.tmp"
         with open(tmp, "w", encoding="utf-8") as f:
