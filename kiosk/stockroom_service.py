@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import uuid
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Callable, Optional, Sequence
 
 from commerce import stock

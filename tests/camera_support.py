@@ -1,5 +1,4 @@
 """Shared helpers for the camera tests (imported by name; not a pytest conftest)."""
-from pathlib import Path
 
 from shared_data import SHARED_DATA
 

@@ -1,5 +1,4 @@
 """The decoder on bytes we did not write: escpos-php output with a raster logo."""
-from pathlib import Path
 
 from shared_data import SHARED_DATA
 

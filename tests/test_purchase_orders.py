@@ -3,9 +3,7 @@ import), read by a stockroom kiosk from the server cursor over HTTP and applied 
 cursor; a reception synced back shows beside its order. On SQLite and PostgreSQL for the data parts."""
 from __future__ import annotations
 
-import json
 import os
-import urllib.error
 import urllib.request
 from datetime import date
 from pathlib import Path

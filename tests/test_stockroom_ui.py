@@ -87,7 +87,7 @@ def test_a_bad_line_stops_with_its_number_and_keeps_what_was_done(tmp_path):
     r = run(tmp_path, f"receive PO-1001\nnote BL-9\nscan {CROC} 6\nscrap {CROC} deux damaged\n")
     assert r.returncode == 1
     assert "ligne 4" in r.stderr and "quantité « deux »" in r.stderr
-    r = run(tmp_path, f"receive PO-1001\nnote BL-9\nfly away\n")
+    r = run(tmp_path, "receive PO-1001\nnote BL-9\nfly away\n")
     assert r.returncode == 1 and "ligne 3" in r.stderr and "action « fly » inconnue" in r.stderr
     r = run(tmp_path, "receive PO-4040\n")
     assert r.returncode == 1 and "ligne 1" in r.stderr and "PO-4040 inconnue" in r.stderr

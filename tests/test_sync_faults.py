@@ -16,9 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 
-import pytest
 from sqlalchemy import func, select, text
 
 from backoffice import chain, sync_status

@@ -38,10 +38,10 @@ from drivers.printer import make_printer  # noqa: E402
 from drivers.scanner.dedupe import Deduper  # noqa: E402
 from drivers.scanner.wedge import WedgeDecoder  # noqa: E402
 from drivers.uri import DeviceError  # noqa: E402
-from sync.catalogue_pull import pull_catalogue  # noqa: E402
-from sync.pusher import PushError, Pusher  # noqa: E402
+from sync.pusher import Pusher  # noqa: E402
 
 from ..config import KioskConfig  # noqa: E402
+from ..launch import refresh_catalogue  # noqa: E402
 from ..register_service import Feedback, RegisterService, plural_tickets, signed_eur  # noqa: E402
 from ..store import KioskStore  # noqa: E402
 from .. import operators_store  # noqa: E402
@@ -386,16 +386,7 @@ class RegisterApp(CounterMixin, App):
         self._write_state()
 
     def _pull_catalogue(self):
-        store = KioskStore(self.cfg.database)  # its own connection: this runs beside the UI thread
-        try:
-            pull_catalogue(self.cfg.backoffice_url, self.cfg.token, store.catalogue_cursor(),
-                           store.upsert_products)
-            self.catalogue_state = "ok"
-        except PushError as e:
-            self.catalogue_state = f"hors ligne : {e}"
-        finally:
-            products = store.product_count()
-            store.close()
+        self.catalogue_state, products = refresh_catalogue(self.cfg)
         self._after_catalogue(products)
 
     @mainthread

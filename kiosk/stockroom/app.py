@@ -27,7 +27,7 @@ Config.set("graphics", "height", "768")
 Config.set("input", "mouse", "mouse,disable_multitouch")
 
 from kivy.app import App  # noqa: E402
-from kivy.clock import Clock, mainthread  # noqa: E402
+from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 from kivy.lang import Builder  # noqa: E402
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty  # noqa: E402
@@ -45,12 +45,12 @@ from drivers.printer import make_printer  # noqa: E402
 from drivers.scanner.dedupe import Deduper  # noqa: E402
 from drivers.scanner.wedge import WedgeDecoder  # noqa: E402
 from drivers.uri import DeviceError  # noqa: E402
-from sync.catalogue_pull import pull_catalogue  # noqa: E402
 from sync.orders_pull import pull_orders  # noqa: E402
 from sync.pusher import PushError, Pusher  # noqa: E402
 
 from .. import operators_store  # noqa: E402
 from ..config import KioskConfig  # noqa: E402
+from ..launch import refresh_catalogue  # noqa: E402
 from ..register_service import Feedback  # noqa: E402
 from ..signin_service import SignInService  # noqa: E402
 from ..stock_store import StockStore  # noqa: E402
@@ -194,14 +194,7 @@ class StockroomApp(App):
 
     def _pull_catalogue(self):
         """The catalogue, then the purchase orders, from the back office's cursors (on a thread)."""
-        store = KioskStore(self.cfg.database)  # its own connection: this runs beside the UI thread
-        try:
-            pull_catalogue(self.cfg.backoffice_url, self.cfg.token, store.catalogue_cursor(), store.upsert_products)
-            self.catalogue_state = "ok"
-        except PushError as e:
-            self.catalogue_state = f"hors ligne : {e}"
-        finally:
-            store.close()
+        self.catalogue_state, _ = refresh_catalogue(self.cfg)
         self._pull_orders()
 
     def _pull_orders(self):
@@ -506,10 +499,6 @@ class StockroomApp(App):
             if self.service.sheet is not None and self.service.sheet.state == stock.TO_APPROVE:
                 self._ask("Validation du professeur", "badge du professeur (ou son code puis Entrée)",
                           self._approve_count, lead=fb.message)
-        elif screen == "rangement":
-            dest = self.service.destination or "—"
-            heading, columns = f"Rangement : de {self.service.source} vers {dest}", "Rangé"
-            rows = [{"cells": [m]} for m in self.moved]
         elif screen == "reassort":
             self._show(self.service.print_replenishment())
         else:
@@ -634,6 +623,10 @@ class StockroomApp(App):
             rows = [{"reason": t.reason, "qty": t.qty, "retail_value": t.retail_value,
                      "cells": [t.label, str(t.qty), format_eur(t.cost_value), format_eur(t.retail_value)]}
                     for t in self.service.scrap_report()]
+        elif screen == "rangement":
+            dest = self.service.destination or "—"
+            heading, columns = f"Rangement : de {self.service.source} vers {dest}", "Rangé"
+            rows = [{"cells": [m]} for m in self.moved]
         elif screen == "reassort":
             heading, columns = "Réassort : à commander et à remonter en rayon", "Article|Emplacement|Stock|Mini / maxi|À commander|Source"
             plan = self.service.replenishment()
