@@ -23,7 +23,7 @@ from commerce.stock import parse_po_number
 from commerce.ticket import PAYMENT_METHODS
 from commerce.vat import rate_label
 
-from . import purchasing, queries, sync_api
+from . import purchasing, queries, reference, sync_api
 from .db import create_all, make_engine, ticket
 
 HERE = Path(__file__).parent
@@ -177,6 +177,15 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
             return _detail(401, "jeton d'appareil manquant ou invalide (en-tête Authorization: Bearer …)")
         with engine.connect() as conn:
             return purchasing.orders_after(conn, after, limit)
+
+    @app.get("/api/v1/reference", tags=["sync"],
+             summary="Référentiel des kiosques (opérateurs, clients, tarifs, promotions), après un curseur")
+    async def api_reference(request: Request, after: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=2000)):
+        dev = await sync_api.request_device(engine, request)
+        if dev is None:
+            return _detail(401, "jeton d'appareil manquant ou invalide (en-tête Authorization: Bearer …)")
+        with engine.connect() as conn:
+            return reference.records_after(conn, after, limit)
 
     @app.get("/api/v1/summary")
     def api_summary(date: Optional[str] = None):

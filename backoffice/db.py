@@ -178,6 +178,19 @@ purchase_order_line = Table(
 )
 
 
+# Revision 6. Reference data published to every kiosk (backoffice.reference): an append-only log of
+# versions, `id` being the kiosks' cursor; the latest version of (kind, key) is the one in force.
+reference = Table(
+    "reference", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # operator | customer | pricelist | promotion
+    Column("key", String(64), nullable=False),
+    Column("payload", Text, nullable=False),  # canonical JSON
+    Column("created_at", DateTime, nullable=False),
+    Index(None, "kind", "key"),
+)
+
+
 def database_url(url: str | None = None) -> str:
     return url or os.environ.get(ENV_URL) or DEFAULT_URL
 

@@ -27,6 +27,9 @@ def main(argv=None) -> int:
     if argv[:1] == ["stock"]:
         from .stock_cli import main as stock_main
         return stock_main(argv[1:])
+    if argv[:1] == ["reference"]:
+        from .reference_cli import main as reference_main
+        return reference_main(argv[1:])
     if argv[:1] == ["purchase"]:
         from .stock_cli import purchase_main
         return purchase_main(argv[1:])
@@ -52,6 +55,7 @@ def main(argv=None) -> int:
     sub.add_parser("fiscal", help="fiscal verify | archive --period AAAA-MM : chaînes, archives signées")
     sub.add_parser("stock", help="stock on-hand | moves | verify | locations | replenish | scrap-report …")
     sub.add_parser("purchase", help="purchase import FICHIER.csv | list : bons de commande fournisseurs")
+    sub.add_parser("reference", help="reference import operators|customers|pricelists|promotions FICHIER.csv | list")
     sub.add_parser("report", help="report x|z --register N : rapport X ou dernière clôture Z")
     sub.add_parser("operators", help="operators list|add|import-demo : élèves et professeurs de la caisse")
     r = sub.add_parser("register", help="ouvrir la fenêtre de caisse")

@@ -1,5 +1,5 @@
 """What both kiosk windows do the same way: their command line, and reading the back office's
-catalogue into the kiosk's store."""
+catalogue and reference data (operators, customers, offers) into the kiosk's store."""
 from __future__ import annotations
 
 import argparse
@@ -31,11 +31,16 @@ def refresh_catalogue(cfg: KioskConfig) -> tuple[str, int]:
 
     from .store import KioskStore
 
+    from commerce.errors import CommerceError
+
+    from . import reference
+
     store = KioskStore(cfg.database)
     try:
         pull_catalogue(cfg.backoffice_url, cfg.token, store.catalogue_cursor(), store.upsert_products)
+        reference.refresh(store, cfg.backoffice_url, cfg.token)  # operators, customers, offers
         state = "ok"
-    except PushError as e:
+    except (PushError, CommerceError) as e:  # offline: what the kiosk already has still works
         state = f"hors ligne : {e}"
     finally:
         products = store.product_count()
