@@ -149,18 +149,21 @@ def _ingest(conn: Connection, device_code: str, batch: Batch, parsed: dict[int, 
         raise UnknownDevice(device_code)
     for r in batch.records:
         wt = parsed.get(r.seq)
-        if wt is not None and wt.ticket.register != dev.register:
+        register = wt.ticket.register if wt is not None else (
+            r.payload.get("register") if r.kind != "ticket" else None)
+        if register is not None and str(register) != dev.register:  # a kiosk writes only its own records
             raise IngestRefused(
                 f"records[{r.index}].payload.register : l'appareil « {dev.code} » ne peut envoyer que des "
-                f"tickets de la caisse {dev.register}, pas de la caisse « {wt.ticket.register} »", 403)
+                f"enregistrements de la caisse {dev.register}, pas de la caisse « {register} »", 403)
 
     known = _logged(conn, dev.id, batch.records)
     fresh = [parsed[r.seq] for r in batch.records if r.kind == "ticket" and r.seq not in known]
     by_id = {r.id: r for r in conn.execute(
         select(ticket.c.id, ticket.c.content_sha256).where(ticket.c.id.in_([wt.ticket.id for wt in fresh])))}
+    # Records of other kinds are the device's own: another kiosk using the same id changes nothing here.
     others = {(r.kind, r.record_id): r.content_sha256 for r in conn.execute(
         select(sync_record.c.kind, sync_record.c.record_id, sync_record.c.content_sha256)
-        .where(sync_record.c.duplicate.is_(False), sync_record.c.kind != "ticket",
+        .where(sync_record.c.device_id == dev.id, sync_record.c.duplicate.is_(False), sync_record.c.kind != "ticket",
                sync_record.c.record_id.in_([r.id for r in batch.records if r.kind != "ticket" and r.seq not in known])))}
     by_number = {r.number: r for r in conn.execute(
         select(ticket.c.number, ticket.c.id, ticket.c.hash).where(
@@ -186,7 +189,7 @@ def _ingest(conn: Connection, device_code: str, batch: Batch, parsed: dict[int, 
         if r.seq > next_seq:  # records were skipped: ask for them, keep what follows for later
             missing = {"from": next_seq, "to": r.seq - 1}
             break
-        if r.kind != "ticket":  # kept as received, once per (kind, id)
+        if r.kind != "ticket":  # kept as received, once per (device, kind, id)
             stored = others.get((r.kind, r.id))
             if stored is not None and stored != r.digest:
                 raise _changed(p, r.id)

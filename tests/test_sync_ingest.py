@@ -280,7 +280,7 @@ def test_device_comes_from_the_token(bo):
     # caisse-2's token cannot push register 1's tickets, whatever the body says
     theirs = sealed(day(3))[2:]
     r = client.post(URL, json=batch_of(theirs, first_seq=1, device=None), headers={"Authorization": f"Bearer {token2}"})
-    assert r.status_code == 403 and "« caisse-2 » ne peut envoyer que des tickets de la caisse 2" in r.json()["detail"]
+    assert r.status_code == 403 and "« caisse-2 » ne peut envoyer que des enregistrements de la caisse 2" in r.json()["detail"]
     r = client.post(URL, json=batch_of(theirs, first_seq=3, device="caisse-1"),
                     headers={"Authorization": f"Bearer {token2}"})
     assert r.status_code == 403 and r.json()["detail"].startswith("batch.device : « caisse-1 » ne correspond pas")
@@ -289,6 +289,28 @@ def test_device_comes_from_the_token(bo):
         assert owners == ["caisse-1", "caisse-1"]
         caisse2 = sync_status.device_status(conn, "caisse-2")
     assert (caisse2.last_seen_at, caisse2.last_seq) == (None, 0)
+
+
+def test_other_kinds_belong_to_their_kiosk(bo):
+    """A journal entry or closing names its register: another kiosk cannot send one for it, and an id
+    another kiosk used (journal ids are predictable) never blocks the rightful kiosk's record."""
+    eng, client = bo
+    token2 = register_device(eng, "caisse-2", "2", "Caisse 2")
+    entry = {"register": "1", "number": 1, "kind": "sign_in", "operator": "eleve1", "details": {}}
+    forged = {"version": 1, "records": [{"seq": 1, "kind": "journal", "id": "journal:1:1", "payload": entry}]}
+    r = client.post(URL, json=forged, headers={"Authorization": f"Bearer {token2}"})
+    assert r.status_code == 403 and "ne peut envoyer que des enregistrements de la caisse 2" in r.json()["detail"]
+    squatter = {"version": 1, "records": [{"seq": 1, "kind": "journal", "id": "journal:1:1",
+                                           "payload": dict(entry, register="2")}]}
+    r = client.post(URL, json=squatter, headers={"Authorization": f"Bearer {token2}"})
+    assert r.status_code == 200 and r.json()["accepted"] == [1]
+    assert post(client, {"version": 1, "records": [{"seq": 1, "kind": "journal", "id": "journal:1:1",
+                                                     "payload": entry}]}) == {
+        "accepted": [1], "duplicates": [], "last_seq": 1}
+    with eng.connect() as conn:
+        rows = conn.execute(select(device.c.code, sync_record.c.record_id, sync_record.c.duplicate)
+                            .join(device, device.c.id == sync_record.c.device_id).order_by(device.c.code)).all()
+    assert [tuple(r) for r in rows] == [("caisse-1", "journal:1:1", False), ("caisse-2", "journal:1:1", False)]
 
 
 def test_head_seq_says_how_far_behind(bo):

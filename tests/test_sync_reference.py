@@ -14,7 +14,6 @@ from backoffice.app import create_app
 from backoffice.catalog_import import import_catalogue
 from backoffice.devices import register_device
 from backoffice_fixtures import engine  # noqa: F401
-from commerce.catalogue import Product
 from drivers.printer.simulator import SimulatedPrinter
 from kiosk import accounts, operators_store
 from kiosk import reference as kiosk_reference
