@@ -338,13 +338,34 @@ def _closings(conn: sqlite3.Connection) -> list[ChainReport]:
         rows = conn.execute(f"SELECT {CLOSING_COLUMNS} FROM closing ORDER BY register, number").fetchall()
     except sqlite3.OperationalError:  # a database from before closings
         return []
-    return closing_chain(rows, session_check=lambda *a: _check_session_rows(conn, *a))
+    return closing_chain(rows, session_check=lambda *a: _check_session_rows(conn, *a),
+                         tickets_check=lambda *a: _check_closed_tickets(conn, *a))
 
 
-def closing_chain(rows, anchored: bool = False, session_check=None) -> list[ChainReport]:
+def _check_closed_tickets(conn, problem, what, number, register, first, last, figures) -> None:
+    """A closing seals how many tickets it counted and their total: tickets rewritten afterwards with
+    their hashes recomputed (the chain then holds) still disagree with it."""
+    if "tickets" not in figures or "total" not in figures:
+        return
+    count, total = conn.execute("SELECT count(*), coalesce(sum(total), 0) FROM ticket WHERE register = ? "
+                                "AND number BETWEEN ? AND ?", (register, first, last)).fetchone()
+    if (count, total) != (figures["tickets"], figures["total"]):
+        problem(number, "figures.total",
+                f"{what} n° {number} : les tickets n° {first} à {last} font {count} ticket(s) pour "
+                f"{_eur(total)}, la clôture en a scellé {figures['tickets']} pour {_eur(figures['total'])} : "
+                "tickets modifiés après la clôture")
+
+
+def _eur(cents: int) -> str:
+    from commerce.money import format_eur
+    return format_eur(cents)
+
+
+def closing_chain(rows, anchored: bool = False, session_check=None, tickets_check=None) -> list[ChainReport]:
     """Closings (CLOSING_COLUMNS, figures and checks as stored text or decoded) in (register, number)
     order. `session_check(problem, what, number, register, session, figures)` also checks a sound Z
-    against its session's rows (the database has them; an archive does not)."""
+    against its session's rows (the database has them; an archive does not); `tickets_check(problem,
+    what, number, register, first, last, figures)` a sound closing against the tickets it counted."""
     from .sessions import KIND_LABELS, canonical_closing, closing_record
 
     def canonical(row):
@@ -358,6 +379,8 @@ def closing_chain(rows, anchored: bool = False, session_check=None) -> list[Chai
     def after_sound(problem, what, row):
         if session_check is not None and row[2] == "Z":  # the session's float and movements, as sealed
             session_check(problem, what, row[1], row[0], row[5], _decoded(row[10]))
+        if tickets_check is not None and row[8] is not None:  # its tickets, still what it counted
+            tickets_check(problem, what, row[1], row[0], row[8], row[9], _decoded(row[10]))
 
     return sealed_chain("closings", rows, lambda row: KIND_LABELS.get(row[2], "clôture"), canonical,
                         ("figures", "chiffres illisibles"), anchored, after_sound)

@@ -232,3 +232,41 @@ def test_missing_database_is_a_clear_error(tmp_path):
     res = fiscal_verify("--database", str(tmp_path / "nope.db"))
     assert res.returncode == 2 and "introuvable" in res.stderr
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_a_rechained_rewrite_still_disagrees_with_its_closing(shop):
+    """Ticket 4 replaced by another one, written through the store's own path with the right hashes
+    (the chain holds): the Z that sealed four tickets and their total names it."""
+    from commerce.ticket import Ticket
+
+    svc, store, _ = shop
+    assert svc.open_session({2000: 5}).level == "info"
+    four_sales(svc)
+    sealed_total = sum(r[0] for r in store.conn.execute("SELECT total FROM ticket"))
+    card = store.x_report("1", "Léa").figures.expected.get("card", 0)
+    fb = svc.close_session({2000: 5}, f"{card // 100},{card % 100:02d}")  # cash counted short: recorded anyway
+    assert "Clôture Z n° 1 enregistrée" in fb.message, fb.message
+    c = sqlite3.connect(store.path, isolation_level=None)
+    for table in ("ticket", "ticket_line", "ticket_vat", "payment"):
+        c.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+    tid, created, prev_hash = c.execute("SELECT id, created_at, prev_hash FROM ticket WHERE number = 4").fetchone()
+    c.execute("BEGIN")
+    for table in ("ticket_line", "ticket_vat", "payment"):
+        c.execute(f"DELETE FROM {table} WHERE ticket_id = ?", (tid,))
+    c.execute("DELETE FROM ticket WHERE id = ?", (tid,))
+    c.execute("DELETE FROM outbox WHERE record_id = ?", (tid,))
+    c.execute("COMMIT")
+    c.close()
+    forged = Ticket()
+    forged.add(CROC)  # 2,50 € instead of 5,95 €
+    forged.pay_cash(250)
+    v = forged.validate(ticket_id=tid, register="1", number=4, cashier="Léa",
+                        created_at=__import__("datetime").datetime.fromisoformat(created))
+    with store.conn:
+        store.conn.execute("BEGIN IMMEDIATE")
+        store._insert_sale(v, None, prev_hash)
+    bad = fiscal_verify("--database", store.path)
+    assert bad.returncode == 1, bad.stdout
+    now = sealed_total - 595 + 250
+    assert f"les tickets n° 1 à 4 font 4 ticket(s) pour {now // 100},{now % 100:02d} €" in bad.stdout
+    assert f"la clôture en a scellé 4 pour {sealed_total // 100},{sealed_total % 100:02d} €" in bad.stdout
