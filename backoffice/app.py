@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Optional
 
 from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
@@ -91,6 +93,34 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
         return page(request, "error.html", 404, title="Introuvable", message=message)
 
     sync_api.install(app, engine, page, not_found)  # POST /api/v1/sync/batch, enrol, status; /appareils
+
+    # Errors in French: a page for a person, JSON naming the parameter for a program.
+    HTTP_FR = {404: "adresse inconnue", 405: "méthode non permise pour cette adresse"}
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = HTTP_FR.get(exc.status_code, str(exc.detail))
+        if request.url.path.startswith("/api/"):
+            return _detail(exc.status_code, f"{message} : {request.method} {request.url.path}",
+                           dict(exc.headers or {}))  # a 405 keeps its Allow header
+        response = page(request, "error.html", exc.status_code, title="Introuvable" if exc.status_code == 404
+                        else "Erreur", message=f"{message[:1].upper()}{message[1:]} : {request.url.path}")
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        problems = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path", "body"))
+            kind = e.get("type", "")
+            reason = ("nombre entier attendu" if kind.startswith("int") else
+                      "trop petit" if kind.endswith("greater_than_equal") else
+                      "trop grand" if kind.endswith("less_than_equal") else
+                      "obligatoire" if kind == "missing" else "valeur invalide")
+            problems.append(f"paramètre « {where} » : {reason} (reçu {e.get('input')!r:.40})" if kind != "missing"
+                            else f"paramètre « {where} » : {reason}")
+        return _detail(422, " ; ".join(problems) or "requête invalide")
 
     # -- pages -------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)

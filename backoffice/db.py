@@ -12,6 +12,8 @@ device = the kiosk that syncs (``code`` e.g. "caisse-1").
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import (
@@ -200,10 +202,19 @@ def _sqlite_pragmas(dbapi_connection, _record):
     # the "begin" listener below opens every transaction itself.
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    # Switching a new file to WAL takes an exclusive lock that the busy handler does not wait for:
+    # workers starting together on a fresh database retry it briefly instead of failing.
+    for attempt in range(100):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == 99:
+                raise
+            time.sleep(0.02)
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
 

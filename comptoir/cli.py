@@ -8,6 +8,8 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
+    from .french_argparse import install
+    install()  # usage and errors in French, for every subcommand
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["report"]:
         from .report_cli import main as report_main
