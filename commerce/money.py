@@ -32,6 +32,8 @@ def round_half_up(numerator: int, denominator: int) -> int:
 def parse_amount(text: str, what: str = "montant") -> int:
     """'12,50', '12.50', '12', '12,5 €' -> cents. Refuses anything else with a French message."""
     raw = str(text).strip().replace("€", "").replace("\u00a0", "").replace(" ", "")
+    if not raw:
+        raise CommerceError(f"{what} manquant : attendu un nombre comme 12,50")
     m = _AMOUNT.match(raw)
     if not m:
         raise CommerceError(f"{what} « {text} » illisible : attendu un nombre comme 12,50")

@@ -25,6 +25,8 @@ def check_rate(rate_bp: int) -> int:
 def parse_rate(text: str) -> int:
     """'20', '5,5', '5.5 %', '0.055', '0,2' -> basis points; refuses unknown rates."""
     raw = str(text).strip().replace("%", "").replace(",", ".").strip()
+    if not raw:
+        raise CommerceError("taux de TVA manquant : attendu 20, 10, 5,5 ou 2,1")
     try:
         value = float(raw)
     except ValueError:

@@ -40,11 +40,18 @@ def test_parse_amount(text, cents):
     assert isinstance(value, int)
 
 
-@pytest.mark.parametrize("text", ["abc", "", "12,505", "1.2.3", "12,5x", "€", "12 ,50 ,1", "1e3", "--3"])
+@pytest.mark.parametrize("text", ["abc", "12,505", "1.2.3", "12,5x", "12 ,50 ,1", "1e3", "--3"])
 def test_parse_amount_refuses_with_french_message_naming_input(text):
     with pytest.raises(CommerceError) as exc:
         parse_amount(text, "montant donné")
     assert str(exc.value) == f"montant donné « {text} » illisible : attendu un nombre comme 12,50"
+
+
+@pytest.mark.parametrize("text", ["", " ", "€"])
+def test_a_missing_amount_says_so(text):
+    with pytest.raises(CommerceError) as exc:
+        parse_amount(text, "prix")
+    assert str(exc.value) == "prix manquant : attendu un nombre comme 12,50"
 
 
 def test_parse_amount_default_label():
@@ -145,11 +152,17 @@ def test_parse_rate_seven_names_the_rate():
     assert str(exc.value).startswith("taux de TVA 7 % inconnu")
 
 
-@pytest.mark.parametrize("text", ["", "vingt", "5,5,5", "%"])
+@pytest.mark.parametrize("text", ["vingt", "5,5,5"])
 def test_parse_rate_refuses_unreadable(text):
     with pytest.raises(CommerceError) as exc:
         parse_rate(text)
     assert str(exc.value) == f"taux de TVA « {text} » illisible : attendu 20, 10, 5,5 ou 2,1"
+
+
+@pytest.mark.parametrize("text", ["", "%"])
+def test_a_missing_rate_says_so(text):
+    with pytest.raises(CommerceError, match="^taux de TVA manquant"):
+        parse_rate(text)
 
 
 @pytest.mark.parametrize("bp, label", [(2000, "20 %"), (1000, "10 %"), (550, "5,5 %"), (210, "2,1 %"),

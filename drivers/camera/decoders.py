@@ -87,8 +87,9 @@ class ZbarDecoder:
 
     def __del__(self):
         scanner, self._scanner = getattr(self, "_scanner", None), None
-        if scanner:
-            self._w.zbar_image_scanner_destroy(scanner)
+        destroy = getattr(getattr(self, "_w", None), "zbar_image_scanner_destroy", None)
+        if scanner and callable(destroy):  # at interpreter exit the library may be gone: the OS frees it
+            destroy(scanner)
 
     def decode(self, gray: np.ndarray, problems: list[str] | None = None) -> list[Code]:
         w = self._w
