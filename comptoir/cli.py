@@ -8,6 +8,14 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `comptoir … | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv=None) -> int:
     from .french_argparse import install
     install()  # usage and errors in French, for every subcommand
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -124,13 +132,20 @@ def add_kiosk(code: str, register: str, name: str, database_url) -> int:
     from backoffice.db import create_all, make_engine
     from backoffice.devices import register_device
     try:
+        from sqlalchemy import select
+
+        from backoffice.db import device
         engine = make_engine(database_url)
         create_all(engine)
+        with engine.connect() as conn:
+            existed = conn.execute(select(device.c.id).where(device.c.code == code.strip())).first() is not None
         token = register_device(engine, code, register, name or f"Caisse {register}")
     except (SQLAlchemyError, ValueError) as e:
         print(f"comptoir kiosk : base de données inaccessible : {str(getattr(e, 'orig', None) or e).splitlines()[0]}",
               file=sys.stderr)
         return 2
+    if existed:
+        print(f"Attention : {code} existait déjà ; son ancien jeton est révoqué, donnez-lui celui-ci.")
     print(f"Caisse {register} ({code}) déclarée. Son jeton (gardez-le, il n'est affiché qu'une fois) :")
     print(token)
     print(f'Sur la caisse : export COMPTOIR_KIOSK_TOKEN={token}  et, dans son TOML : '

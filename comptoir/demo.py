@@ -77,6 +77,33 @@ def seed_counter(db_path: Path) -> None:
         store.close()
 
 
+DEMO_SHELF_UNITS = 12  # every demo product starts with this on the shelf (an opening stock count)
+
+
+def seed_stock(db_path: Path) -> None:
+    """The demo shop's opening stock: DEMO_SHELF_UNITS of every product on the shelf, written once as
+    the adjustment of an opening count (so sales take stock down from something)."""
+    from commerce import stock
+    from commerce.stock import Move
+    from kiosk import stock_store
+    from kiosk.store import KioskStore
+
+    store = KioskStore(db_path)
+    try:
+        if store.conn.execute("SELECT count(*) FROM stock_move").fetchone()[0]:
+            return
+        from commerce.catalogue import parse_rows
+        with CATALOGUE.open(encoding="utf-8", newline="") as f:
+            products = [p for p in parse_rows(csv.DictReader(f)) if not hasattr(p, "reason")]
+        moves = [Move(stock.ADJUSTMENT, p.gtin13, DEMO_SHELF_UNITS, stock.INVENTORY, stock.SHELF,
+                      "stock initial de la démo", None, p.price) for p in products]
+        with store.conn:
+            store.conn.execute("BEGIN IMMEDIATE")
+            stock_store.record_moves(store.conn, "count", moves, ref="stock-initial", operator="démo", sync=False)
+    finally:
+        store.close()
+
+
 def setup_shop(var: Path, backoffice_url: str, scale_port: str = "") -> tuple[str, Path, str]:
     """Back-office database with the bundled catalogue, a registered kiosk and its TOML config
     (with the simulated scale's pseudo-terminal when one runs)."""
@@ -104,6 +131,7 @@ def setup_shop(var: Path, backoffice_url: str, scale_port: str = "") -> tuple[st
         + (f'\n[scale]                # simulated Toledo 8217 scale on a pseudo-terminal\n'
            f'uri = "serial://{scale_port}?baudrate=9600"\n' if scale_port else ""), encoding="utf-8")
     seed_counter(var / "kiosk-1.db")
+    seed_stock(var / "kiosk-1.db")
     return db_url, toml, token
 
 

@@ -28,7 +28,7 @@ from commerce.ticket import ITEM, Line, Payment, Ticket, ValidatedTicket, next_t
 from sync import outbox
 from sync.wire import ticket_to_wire
 
-from . import accounts, journal, sessions, stock_store
+from . import accounts, journal, sessions
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS product (
@@ -137,7 +137,9 @@ class KioskStore:
         accounts.create(self.conn)  # customers, offers, gift cards, credit notes, points (kiosk.accounts)
         self.conn.executescript(PARKED_SCHEMA)
         outbox.create(self.conn)
-        stock_store.create(self.conn)  # the stock ledger: a sale moves its units out of the shelf
+        if not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'stock_level'").fetchone():
+            from . import stock_store  # imported when first needed: the register opens sooner
+            stock_store.create(self.conn)  # the stock ledger: a sale moves its units out of the shelf
 
     def _add_missing_columns(self) -> None:
         for table, columns in ADDED_COLUMNS.items():
@@ -242,6 +244,7 @@ class KioskStore:
         outbox.enqueue(self.conn, "ticket", v.id, ticket_to_wire(v))
         # The sale's stock moves, in the same transaction; the ticket's outbox record carries them to
         # the back office (its lines are the moves), so they get no outbox record of their own.
+        from . import stock_store
         stock_store.record_sale_moves(self.conn, v.id, v.lines, operator=v.cashier, at=v.created_at, sync=False)
         return digest
 

@@ -268,9 +268,30 @@ class RegisterApp(CounterMixin, App):
         self.products = None  # counted once per catalogue update (a count reads the whole table)
 
     # -- lifecycle -----------------------------------------------------------------------------
+    # Screens made the first time they are shown (kiosk.screens): the window is ready to scan sooner.
+    LAZY_SCREENS = {
+        "paiement": ("PaymentScreen", {}),
+        "ouverture": ("CountScreen", {
+            "title": "Ouverture de caisse : comptez le fond de caisse",
+            "hint": "Nombre de pièces et de billets pour chaque coupure. Le total se calcule tout seul.",
+            "validate_text": "Ouvrir la caisse (F5)", "back_text": "Effacer la saisie (Échap)"}),
+        "cloture": ("CountScreen", {
+            "title": "Clôture de caisse (Z) : comptez le tiroir",
+            "hint": "Comptez chaque coupure, puis tapez le total des chèques et celui du terminal carte.",
+            "validate_text": "Clôturer la caisse (F5)", "back_text": "Retour (Échap)"}),
+        "caisse": ("CashScreen", {}), "ecarts": ("ClosingResultScreen", {}), "retour": ("ReturnScreen", {}),
+        "attente": ("ParkedScreen", {}),
+    }
+
     def build(self):
+        from kivy.factory import Factory
+
+        from ..screens import LazyScreenManager
+        Factory.register("LazyScreenManager", cls=LazyScreenManager)
         Builder.load_file(str(Path(__file__).with_name("counter.kv")))  # rules of the counter's screens
         root = Builder.load_file(str(Path(__file__).with_name("layout.kv")))
+        for name, (cls, props) in self.LAZY_SCREENS.items():
+            root.ids.sm.lazy[name] = lambda cls=cls, props=props, name=name: getattr(Factory, cls)(name=name, **props)
         self.service.displays.append(attach(root.ids.sm.get_screen("vente").ids.customer_display))
         self.service.displays[-1].welcome(self.service.shop.name)
         Window.bind(on_key_down=self._on_key_down, on_textinput=self._on_textinput)
