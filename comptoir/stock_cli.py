@@ -9,6 +9,7 @@
     comptoir stock replenish [--json | --csv]                       what to order, by supplier (--csv: a
                                                                     purchase-order file for `purchase import`)
     comptoir stock scrap-report [--since YYYY-MM-DD] [--json]       value lost (démarque) per reason
+    comptoir stock labels CODE… --pdf FILE.pdf                      an A4 sheet of shelf labels
     comptoir purchase import FILE.csv                               po,supplier,expected_date,barcode,qty,unit_cost[,pack]
     comptoir purchase list [--json]                                 orders still expected
 
@@ -137,8 +138,11 @@ def main(argv=None) -> int:
     s = sub.add_parser("scrap-report", parents=[where], help="démarque (rebut) par motif")
     s.add_argument("--since", help="depuis le AAAA-MM-JJ")
     s.add_argument("--json", action="store_true")
+    lb = sub.add_parser("labels", parents=[where], help="planche A4 (PDF) d'étiquettes de rayon, prix au kilo ou au litre")
+    lb.add_argument("codes", nargs="+", metavar="CODE", help="codes-barres des articles")
+    lb.add_argument("--pdf", required=True, metavar="FICHIER.pdf")
     args = ap.parse_args(argv)
-    actions = {"on-hand": on_hand, "moves": moves, "verify": verify, "locations": locations,
+    actions = {"on-hand": on_hand, "labels": labels, "moves": moves, "verify": verify, "locations": locations,
                "location-add": location_add, "minmax-import": minmax_import, "replenish": replenish,
                "scrap-report": scrap_report}
     return _run(actions[args.action], args, f"{PROG} {args.action}")
@@ -437,6 +441,20 @@ def purchase_list(args) -> int:
               + (f"  (reliquat de {d['backorder_of']})" if d["backorder_of"] else "")
               + ("  [réception commencée]" if d["started"] else ""))
     print(f"{len(data)} commande(s) attendue(s)")
+    return 0
+
+
+def labels(args) -> int:
+    """Shelf labels as an A4 PDF sheet, through the stockroom's own service (kiosk.stockroom_service)."""
+    from kiosk.stockroom_service import StockroomService
+    store, _ = _open(args)
+    try:
+        fb = StockroomService(store, printer=None).label_sheet(args.codes, args.pdf)
+    finally:
+        store.close()
+    if fb.level == "error":
+        raise CliError(fb.message)
+    print(fb.message)
     return 0
 
 

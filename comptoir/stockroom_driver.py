@@ -18,6 +18,9 @@ Script actions (one per line, `#` starts a comment, "quoted words" stay together
     scrap CODE QTY REASON [LOCATION] F4: QTY units to scrap from the shelf (or LOCATION, RESERVE…);
                                      REASON damaged|expired|theft (or 1, 2, 3)
     putaway TO CODE [QTY [FROM]]     F5: QTY units (1) of CODE put away in TO, from the reserve (or FROM)
+    parcel receive CODE "NAME" LOC [N]   F8, Ctrl+R: a customer's parcel (N packages) received, stored in LOC
+    parcel hand-over CODE            F8: the customer shows the order's code, the parcel is handed over
+    parcel return CODE ITEM QTY COND F8, Ctrl+U: an item brought back: resaleable, scrap or supplier
     replenish                        F6: what to order, and the low-stock warnings
     label CODE                       F7: a shelf label for CODE
     home                             Échap: back to the home screen
@@ -26,15 +29,17 @@ from __future__ import annotations
 
 import re
 import shlex
+import time
 from pathlib import Path
 
-from .register_driver import DriverError, RegisterDriver
+from .register_driver import DOUBLE_READ_S, DriverError, RegisterDriver
 
 USAGE = {"login": "login BADGE", "receive": "receive PO", "note": "note BL-123", "scan": "scan CODE [QTÉ]",
          "announced": "announced CODE QTÉ", "damaged": 'damaged CODE QTÉ "MOTIF"', "dlc": "dlc CODE AAAA-MM-JJ",
          "ddm": "ddm CODE AAAA-MM-JJ", "validate": "validate", "count": "count EMPLACEMENT",
          "finish-count": "finish-count", "approve": "approve BADGE_PROF", "scrap": "scrap CODE QTÉ MOTIF [EMPLACEMENT]",
-         "putaway": "putaway EMPLACEMENT CODE [QTÉ [DÉPART]]", "replenish": "replenish", "label": "label CODE", "home": "home"}
+         "putaway": "putaway EMPLACEMENT CODE [QTÉ [DÉPART]]", "parcel": 'parcel receive CODE "NOM" EMPLACEMENT [COLIS] | parcel hand-over CODE | '
+                   "parcel return CODE ARTICLE QTÉ revendable|rebut|fournisseur", "replenish": "replenish", "label": "label CODE", "home": "home"}
 # The first action of a script that only the stockroom knows: `comptoir demo` then opens the stockroom.
 STOCKROOM_ONLY = set(USAGE) - {"login", "scan", "validate", "home"}
 
@@ -55,9 +60,14 @@ class StockroomDriver(RegisterDriver):
 
     def answer_text(self, text: str) -> dict:
         """A prompt answered with typed words (a delivery note, a reason), then Entrée."""
+        last, at = self._last_scan
+        if text and text == last:  # typed at machine speed it reads as a scan: past the double-read window
+            time.sleep(max(0.0, at + DOUBLE_READ_S - time.monotonic()))
         if text:
             self.type_checked(text)
-        return self._act(lambda: self.kb.key("Return"))
+        st = self._act(lambda: self.kb.key("Return"))
+        self._last_scan = (text, time.monotonic())
+        return st
 
     def type_checked(self, text: str) -> None:
         """Type words, checking each piece shows in the window's entry before the next. An accented
@@ -73,8 +83,13 @@ class StockroomDriver(RegisterDriver):
                               f"la saisie « {text} »")
                     break
                 except DriverError:
-                    if attempt == 3 or not self.state().get("entry", "").endswith(start + shown):
-                        raise  # something else than a dropped key: say so
+                    entry, typed = self.state().get("entry", ""), start + shown
+                    if attempt == 3 or not entry.startswith(typed):
+                        raise DriverError(f"la saisie « {text} » n'arrive pas à la fenêtre (elle montre "
+                                          f"« {entry} »)") from None
+                    if len(entry) > len(typed):  # the key came out as another character: erase it
+                        self.kb.key(*["BackSpace"] * (len(entry) - len(typed)))
+                        self.wait(lambda st: st.get("entry", "") == typed, 2.0, f"la correction de « {text} »")
             shown += piece
 
     def home(self) -> dict:
@@ -173,6 +188,35 @@ def play(driver: StockroomDriver, verb: str, args: list[str]) -> dict:
             if st.get("level") == "error":
                 return st
         return driver.present(args[1])
+    if verb == "parcel" and args[:1] == ["receive"] and n in (4, 5):  # parcel receive CODE "NAME" LOCATION [N]
+        driver.home()
+        driver.key("F8")
+        if n == 5:
+            st = driver.case(_qty(args[4]))
+            if st.get("level") == "error":
+                return st
+        st = driver.key("ctrl+r")
+        for answer in (args[1], args[2], args[3]):
+            if not st.get("prompt"):
+                return st
+            st = driver.answer_text(answer)
+        return st
+    if verb == "parcel" and args[:1] == ["hand-over"] and n == 2:
+        driver.home()
+        driver.key("F8")
+        return driver.answer_text(args[1])
+    if verb == "parcel" and args[:1] == ["return"] and n == 5:  # parcel return CODE PRODUCT QTY CONDITION
+        driver.home()
+        driver.key("F8")
+        st = driver.case(_qty(args[3]))
+        if st.get("level") == "error":
+            return st
+        st = driver.key("ctrl+u")
+        for answer, scanned in ((args[1], False), (args[2], True), (args[4], False)):
+            if not st.get("prompt"):
+                return st
+            st = driver.present(answer) if scanned else driver.answer_text(answer)
+        return st
     if verb == "replenish" and n == 0:
         driver.home()
         return driver.key("F6")

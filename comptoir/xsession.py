@@ -68,6 +68,9 @@ class Keyboard:
         for run in re.findall(r"[\x00-\x7f]+|[^\x00-\x7f]", text):
             if run.isascii():
                 self._run("type", "--delay", str(delay_ms), "--", run)  # "--": text may start with "-"
+            elif run != run.lower() and len(run.lower()) == 1:
+                # a key mapped to one letter gives its lower case: the capital is Shift + that key
+                self._run("key", f"shift+U{ord(run.lower()):04X}")
             else:
                 self._run("key", f"U{ord(run):04X}")
 

@@ -134,3 +134,15 @@ def test_stock_cli_runs_as_a_program(db):
     done = subprocess.run([sys.executable, "-m", "comptoir.stock_cli", "on-hand", "--json", "--database", str(db)],
                           cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=60)
     assert (done.returncode, json.loads(done.stdout)) == (0, {"location": None, "products": [], "units": 0})
+
+
+def test_a_sheet_of_shelf_labels_as_a_pdf(db, tmp_path, capsys):
+    import re
+    pdf = tmp_path / "etiquettes.pdf"
+    assert run(stock_cli.main, "labels", CROC, "1234567891012", "--pdf", pdf, "--database", db) == 2
+    assert "la clé de contrôle devrait être 9" in capsys.readouterr().err and not pdf.exists()
+    codes = [CROC, LENTILLES, RIZ] * 8  # 24 labels, 21 a page: two pages
+    assert run(stock_cli.main, "labels", *codes, "--pdf", pdf, "--database", db) == 0
+    assert f"Planche A4 de 24 étiquette(s) écrite : {pdf} (2 page(s))" in capsys.readouterr().out
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and re.findall(rb"/Count\s*(\d+)", data) == [b"2"]

@@ -91,3 +91,23 @@ def test_a_bad_line_stops_with_its_number_and_keeps_what_was_done(tmp_path):
     assert r.returncode == 1 and "ligne 3" in r.stderr and "action « fly » inconnue" in r.stderr
     r = run(tmp_path, "receive PO-4040\n")
     assert r.returncode == 1 and "ligne 1" in r.stderr and "PO-4040 inconnue" in r.stderr
+
+
+def test_a_customers_parcel_received_stored_handed_over_and_an_item_returned(tmp_path):
+    r = run(tmp_path, f"""parcel receive CMD-2041 "Mme Élodie Faure" COLIS 2
+! parcel hand-over CMD-9999
+parcel hand-over CMD-2041
+! parcel hand-over CMD-2041
+parcel return CMD-2041 {CROC} 1 revendable
+""")
+    assert r.returncode == 0, r.stderr[-2000:]
+    s = json.loads(r.stdout)
+    assert s["stock"] == [{"gtin": CROC, "location": "RESERVE", "qty": 1}] and s["waiting_to_sync"] == 0
+    log = r.stderr
+    assert "Colis CMD-2041 rangé en Colis clients (COLIS)" in log
+    assert "colis CMD-9999 inconnu" in log and "colis CMD-2041 déjà remis au client" in log
+    assert "Retour du colis CMD-2041 : Croc citron x1, revendable → RESERVE" in log
+    import sqlite3
+    conn = sqlite3.connect(tmp_path / "out" / "reserve-1.db")
+    assert conn.execute("SELECT customer, packages FROM parcel").fetchall() == [("Mme Élodie Faure", 2)]
+    conn.close()

@@ -60,10 +60,12 @@ from ..store import KioskStore  # noqa: E402
 # Kivy key codes -> action (listed in the README and on the buttons). Ctrl + a letter sends no text.
 KEYS = {13: "enter", 271: "enter", 8: "backspace", 27: "escape", 273: "up", 274: "down",
         282: "about", 283: "reception", 284: "count", 285: "scrap", 286: "putaway", 287: "replenish",
-        288: "label", 290: "retry_print", 291: "validate", 293: "sign_out"}
-CTRL_KEYS = {ord("d"): "damaged", ord("e"): "dlc", ord("m"): "ddm", ord("n"): "announced", ord("s"): "source"}
+        288: "label", 289: "parcels", 290: "retry_print", 291: "validate", 293: "sign_out"}
+CTRL_KEYS = {ord("d"): "damaged", ord("e"): "dlc", ord("m"): "ddm", ord("n"): "announced", ord("s"): "source",
+             ord("r"): "parcel_receive", ord("u"): "parcel_return"}
 SCREENS = {"accueil": "Accueil", "commandes": "Livraisons attendues", "reception": "Réception",
-           "inventaire": "Inventaire", "rebut": "Rebut", "reassort": "Réassort", "rangement": "Rangement"}
+           "inventaire": "Inventaire", "rebut": "Rebut", "reassort": "Réassort", "rangement": "Rangement", "colis": "Colis"}
+CONDITION_CHOICES = list(stock.CONDITIONS)  # typed 1, 2, 3 on the return prompt
 SCRAP_CHOICES = list(stock.SCRAP_REASONS)  # typed 1, 2, 3 on the scrap prompt
 
 ABOUT = """[b]Comptoir[/b] — réserve pédagogique (CAP EPC, domaine 1).
@@ -80,6 +82,9 @@ F5 rangement : scanner l'emplacement d'arrivée, puis les articles (quantité pu
 ils partent de la réserve (Ctrl+S puis un emplacement pour partir d'ailleurs).
 F6 réassort : ce qu'il faut commander par fournisseur et les stocks bas ; F10 l'imprimer.
 F7 étiquette de rayon : scanner l'article (prix au kilo ou au litre). F9 relancer l'impression.
+F8 colis (click and collect) : Ctrl+R recevoir un colis (code de commande, nom du client, emplacement ;
+« 2 » puis * avant : 2 colis) ; scanner le code de commande que montre le client : colis remis ;
+Ctrl+U retour d'un article du colis (code, article, état : 1 revendable, 2 rebut, 3 fournisseur).
 Échap : annuler la demande, revenir à l'accueil. F1 : cette aide.
 Données produits : Open Food Facts contributors, ODbL ; prix inventés."""
 
@@ -124,7 +129,7 @@ class StockroomApp(App):
         self.pusher = Pusher(config.database, config.backoffice_url, config.device, config.token)
         if not operators_store.operators(self.store.conn):  # a new kiosk: the demo class, documented
             operators_store.ensure_demo_operators(self.store)
-        self.signin = SignInService(self.store, config.device)
+        self.signin = SignInService(self.store, config.register)  # journal entries name the register
         shop = ShopInfo(**config.shop) if config.shop else ShopInfo()
         self.service = StockroomService(self.store, self.printer, kiosk=config.device, shop=shop, signin=self.signin)
         sc = config.scanner
@@ -255,6 +260,8 @@ class StockroomApp(App):
                 text = entry.text if entry else ""
                 if entry is not None and entry.kind == "scan" and raw.isdigit():
                     text = raw  # digits before a burst are its start, slowed down (quantities take *)
+                elif self.prompt is not None and not self.prompt.scan:
+                    text = raw  # words asked for (a name, a reason): all that was typed, however fast
                 self._submit(entry.kind if entry else "typed", text)
         elif action == "backspace":
             self.wedge.backspace()
@@ -348,6 +355,8 @@ class StockroomApp(App):
                 self._show(Feedback(f"Rebut depuis « {self.scrap_from} » : quantité puis *, scannez l'article"))
         elif screen == "rebut":
             self._ask_scrap_reason(text, self._take_multiplier())
+        elif screen == "colis":
+            self._show(self.service.parcel_hand_over(text))
         elif screen == "rangement":
             fb = self.service.putaway_scan(text, self._take_multiplier())
             if fb.level != "error" and not stock.is_location_code(text):
@@ -560,6 +569,47 @@ class StockroomApp(App):
         self._ask("Départ", "scannez l'emplacement d'où partent les articles", self.service.putaway_source,
                   scan=True)
 
+    # customers' parcels, click and collect (F8)
+    def do_parcels(self):
+        self.sm.current = "colis"
+        self._show(Feedback("Colis : scannez le code de commande que montre le client pour le lui remettre ; "
+                            "Ctrl+R recevoir un colis, Ctrl+U retour d'un article"))
+        self._refresh()
+
+    def do_parcel_receive(self):
+        if not self._in("colis"):
+            return
+        packages = self._take_multiplier()
+
+        def name(code: str):
+            self._ask("Client", "son nom puis Entrée", lambda customer: received(code, customer))
+
+        def received(code: str, customer: str) -> Feedback:
+            fb = self.service.parcel_receive(code, customer, packages)
+            if fb.level != "error":
+                self._ask("Rangement du colis", "scannez l'emplacement (ou tapez COLIS) puis Entrée",
+                          lambda where: self.service.parcel_store(code, where or stock.PARCELS), lead=fb.message,
+                          scan=True)
+            return fb if fb.level == "error" else None
+        self._ask("Colis reçu", "code de commande puis Entrée", name, scan=True)
+
+    def do_parcel_return(self):
+        if not self._in("colis"):
+            return
+        qty = self._take_multiplier()
+        hint = " · ".join(f"{i} {stock.CONDITIONS[c][0]}" for i, c in enumerate(CONDITION_CHOICES, start=1))
+
+        def product(code: str):
+            self._ask("Article rendu", "scannez-le", lambda gtin: condition(code, gtin), scan=True)
+
+        def condition(code: str, gtin: str):
+            def answer(text: str) -> Feedback:
+                cond = (CONDITION_CHOICES[int(text) - 1] if text.isdigit() and 1 <= int(text) <= len(CONDITION_CHOICES)
+                        else text)
+                return self.service.parcel_return(code, gtin, qty, cond)
+            self._ask("État de l'article", hint + " puis Entrée", answer)
+        self._ask("Retour client", "code de commande du colis puis Entrée", product, scan=True)
+
     # replenishment (F6), labels (F7), print again (F9)
     def do_replenish(self):
         self.sm.current = "reassort"
@@ -623,6 +673,12 @@ class StockroomApp(App):
             rows = [{"reason": t.reason, "qty": t.qty, "retail_value": t.retail_value,
                      "cells": [t.label, str(t.qty), format_eur(t.cost_value), format_eur(t.retail_value)]}
                     for t in self.service.scrap_report()]
+        elif screen == "colis":
+            heading, columns, wide = "Colis des clients (click and collect)", "Commande|Client|Colis|État|Emplacement", 1
+            rows = [{"order_code": p["order_code"], "state": p["state"], "location": p["location"],
+                     "cells": [p["order_code"], p["customer"], str(p["packages"]),
+                               stock.PARCEL_STATES.get(p["state"], p["state"]), p["location"] or ""]}
+                    for p in self.service.parcels()]
         elif screen == "rangement":
             dest = self.service.destination or "—"
             heading, columns = f"Rangement : de {self.service.source} vers {dest}", "Rangé"
@@ -636,7 +692,7 @@ class StockroomApp(App):
                      "cells": [names.get(l.gtin13, l.gtin13), l.location, str(l.on_hand), f"{l.min} / {l.max}",
                                str(l.qty), source]} for source, lines in plan.items() for l in lines]
         self.rows = rows
-        if screen in ("commandes", "reception", "inventaire", "rebut", "reassort", "rangement"):
+        if screen in ("commandes", "reception", "inventaire", "rebut", "reassort", "rangement", "colis"):
             view = self.sm.get_screen(screen)
             view.heading, view.columns, view.wide = heading, columns, wide
             view.ids.table.data = [{"cells": "|".join(r["cells"]), "selected": bool(r.get("selected")), "wide": wide}
