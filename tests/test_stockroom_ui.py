@@ -94,7 +94,7 @@ def test_a_bad_line_stops_with_its_number_and_keeps_what_was_done(tmp_path):
 
 
 def test_a_customers_parcel_received_stored_handed_over_and_an_item_returned(tmp_path):
-    r = run(tmp_path, f"""parcel receive CMD-2041 "Mme Élodie Faure" COLIS 2
+    r = run(tmp_path, f"""parcel receive CMD-2041 "Mme Lefèvre-Faure" COLIS 2
 ! parcel hand-over CMD-9999
 parcel hand-over CMD-2041
 ! parcel hand-over CMD-2041
@@ -109,5 +109,5 @@ parcel return CMD-2041 {CROC} 1 revendable
     assert "Retour du colis CMD-2041 : Croc citron x1, revendable → RESERVE" in log
     import sqlite3
     conn = sqlite3.connect(tmp_path / "out" / "reserve-1.db")
-    assert conn.execute("SELECT customer, packages FROM parcel").fetchall() == [("Mme Élodie Faure", 2)]
+    assert conn.execute("SELECT customer, packages FROM parcel").fetchall() == [("Mme Lefèvre-Faure", 2)]
     conn.close()

@@ -292,6 +292,7 @@ class RegisterApp(CounterMixin, App):
         root = Builder.load_file(str(Path(__file__).with_name("layout.kv")))
         for name, (cls, props) in self.LAZY_SCREENS.items():
             root.ids.sm.lazy[name] = lambda cls=cls, props=props, name=name: getattr(Factory, cls)(name=name, **props)
+        root.ids.sm.prepare = lambda: Builder.load_file(str(Path(__file__).with_name("later.kv")))
         self.service.displays.append(attach(root.ids.sm.get_screen("vente").ids.customer_display))
         self.service.displays[-1].welcome(self.service.shop.name)
         Window.bind(on_key_down=self._on_key_down, on_textinput=self._on_textinput)
