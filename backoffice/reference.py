@@ -21,6 +21,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from typing import Optional
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection, Engine
@@ -30,7 +31,7 @@ from commerce.catalogue import RowError
 from commerce.errors import CommerceError
 from commerce.gtin import parse_gtin
 from commerce.money import parse_amount
-from commerce.operators import MANAGER, CASHIER, create_operator
+from commerce.operators import CASHIER, MANAGER, PIN_ITERATIONS, check_pin, create_operator, hash_pin
 from commerce.pricing import FULL_BP, Customer, Pricelist, Promotion
 
 from .db import reference
@@ -44,23 +45,55 @@ def _canonical(payload: dict) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def publish(engine: Engine, records: list[tuple[str, str, dict]]) -> tuple[int, int]:
+PIN_FIELD = "_pin"  # an operator's PIN between read_file and publish: never stored nor sent
+
+
+def _latest(conn: Connection, kind: str, key: str) -> Optional[str]:
+    return conn.execute(select(reference.c.payload).where(reference.c.kind == kind, reference.c.key == key)
+                        .order_by(reference.c.id.desc()).limit(1)).scalar()
+
+
+def _with_pin_hash(payload: dict, latest: Optional[str], iterations: int) -> dict:
+    """An operator's payload with its PIN hashed; the published hash is kept when the PIN is the
+    same (a new salt would make every import a new version)."""
+    payload = dict(payload)
+    pin = payload.pop(PIN_FIELD)
+    old = json.loads(latest).get("pin_hash", "") if latest else ""
+    payload["pin_hash"] = old if old and check_pin(old, pin) else hash_pin(pin, iterations=iterations)
+    return payload
+
+
+def publish(engine: Engine, records: list[tuple[str, str, dict]], pin_iterations: int = PIN_ITERATIONS) -> tuple[int, int]:
     """Append (kind, key, payload) records in one transaction; a record whose latest version has the
-    same content is skipped. Returns (published, unchanged)."""
+    same content is skipped. Two operators with one badge are refused. Returns (published, unchanged)."""
     published = unchanged = 0
     now = datetime.now().replace(microsecond=0)
     with engine.begin() as conn:
+        badges = {}
         for kind, key, payload in records:
             if kind not in KINDS:
                 raise CommerceError(f"type « {kind} » inconnu (types : {', '.join(KINDS)})")
+            latest = _latest(conn, kind, key)
+            if kind == "operator":
+                payload = _with_pin_hash(payload, latest, pin_iterations)
+                badges[payload["badge"]] = key
             text = _canonical(payload)
-            latest = conn.execute(select(reference.c.payload).where(reference.c.kind == kind, reference.c.key == key)
-                                  .order_by(reference.c.id.desc()).limit(1)).scalar()
             if latest == text:
                 unchanged += 1
                 continue
             conn.execute(insert(reference).values(kind=kind, key=key, payload=text, created_at=now))
             published += 1
+        if badges:  # a badge already published for another operator (its latest version) is refused
+            latest_badges: dict[str, str] = {}
+            for key, text in conn.execute(select(reference.c.key, reference.c.payload)
+                                          .where(reference.c.kind == "operator").order_by(reference.c.id)):
+                latest_badges[key] = json.loads(text)["badge"]
+            owners: dict[str, str] = {}
+            for key, badge in latest_badges.items():
+                if badge in owners:
+                    raise CommerceError(f"badge {badge} déjà celui de « {owners[badge]} » : un badge par personne "
+                                        f"(« {key} » refusé, rien n'est publié)")
+                owners[badge] = key
     return published, unchanged
 
 
@@ -98,15 +131,16 @@ def _percent(text: str) -> int:
     return bp
 
 
-def _record(kind: str, row: dict, pin_iterations: int) -> tuple[str, str, dict]:
+def _record(kind: str, row: dict) -> tuple[str, str, dict]:
     get = lambda name: str(row.get(name) or "").strip()  # noqa: E731
     if kind == "operator":
         role = ROLE_WORDS.get(get("role").lower())
         if role is None:
             raise CommerceError(f"rôle « {get('role')} » refusé : élève ou professeur")
-        op = create_operator(get("id"), get("name"), role, get("badge"), get("pin"), iterations=pin_iterations)
+        op = create_operator(get("id"), get("name"), role, get("badge"), get("pin"), iterations=1)  # checks only
         active = get("active").lower() not in ("0", "non", "false", "inactif")
-        return "operator", op.id, asdict(op) | {"active": active}
+        # the PIN is hashed by publish(), which keeps the published hash when the PIN has not changed
+        return "operator", op.id, asdict(op) | {"active": active, "pin_hash": "", PIN_FIELD: get("pin")}
     if kind == "customer":
         card = get("card")
         if cards.card_kind(card) != cards.LOYALTY:
@@ -137,13 +171,13 @@ def _record(kind: str, row: dict, pin_iterations: int) -> tuple[str, str, dict]:
     raise CommerceError(f"type « {kind} » inconnu")
 
 
-def read_file(kind: str, path: Path, pin_iterations: int = 600_000) -> tuple[list, list[RowError]]:
+def read_file(kind: str, path: Path) -> tuple[list, list[RowError]]:
     """A CSV of `kind` -> (records, refused rows with their line and reason). Nothing is stored here."""
     records, errors, seen = [], [], {}
     reader = _rows(path)
     for row in reader:
         try:
-            record = _record(kind, row, pin_iterations)
+            record = _record(kind, row)
             if record[1] in seen:
                 raise CommerceError(f"« {record[1]} » déjà plus haut (ligne {seen[record[1]]})")
             seen[record[1]] = reader.line_num

@@ -68,8 +68,9 @@ def _refused(e: Exception, what: str = "") -> Feedback:
 class StockroomService:
     def __init__(self, store, printer, kiosk: str = "reserve-1", operator: str = "", *,
                  shop: ShopInfo = ShopInfo(), signin=None, shelf_life: ShelfLifeRule = ShelfLifeRule(),
-                 clock: Callable[[], datetime] = datetime.now):
+                 clock: Callable[[], datetime] = datetime.now, register: str = ""):
         self.store = store  # kiosk.store.KioskStore (catalogue, journal, operators)
+        self.register = register or kiosk  # what its journal entries name (the kiosk's [kiosk] register)
         self.stock = StockStore(store.conn)
         self.printer = printer
         self.kiosk = kiosk
@@ -564,7 +565,7 @@ class StockroomService:
     def _signin(self):
         if self.signin is None:
             from .signin_service import SignInService
-            self.signin = SignInService(self.store, self.kiosk)
+            self.signin = SignInService(self.store, self.register)
         return self.signin
 
     # == scrap (rebut, démarque) ======================================================================

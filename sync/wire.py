@@ -42,6 +42,7 @@ MAX_PAYMENTS = 20
 MAX_SEQ = 2**62
 KINDS = ("ticket",)  # checked field by field; other kinds (stock moves…) are kept as received
 OTHER_KIND = re.compile(r"[a-z][a-z_]{0,31}")
+MAX_QTY_MOVED = 1_000_000  # units in one stock move (a count of a whole reserve stays far below)
 MAX_OTHER_BYTES = 256 * 1024  # a reception of a few hundred lines is far below this
 LINE_KINDS = (ITEM, RETURN, GIFT_CARD, DISCOUNT, PROMO, LOYALTY)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -106,6 +107,9 @@ def canonical_json(payload: dict) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
 
+TYPE_NAMES = {str: "texte", list: "liste", dict: "objet", bool: "booléen", float: "nombre"}
+
+
 def _get(obj, key, kind, path, *, lo=None, hi=None, maxlen=None):
     if not isinstance(obj, dict):
         raise WireError(f"{path} : objet attendu")
@@ -115,7 +119,7 @@ def _get(obj, key, kind, path, *, lo=None, hi=None, maxlen=None):
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise WireError(f"{path}.{key} : entier attendu, reçu {value!r:.40}")
     if kind is not int and not isinstance(value, kind):
-        raise WireError(f"{path}.{key} : {kind.__name__} attendu, reçu {value!r:.40}")
+        raise WireError(f"{path}.{key} : {TYPE_NAMES.get(kind, kind.__name__)} attendu, reçu {value!r:.40}")
     if lo is not None and value < lo or hi is not None and value > hi:
         raise WireError(f"{path}.{key} : {value} hors des bornes [{lo}, {hi}]")
     if maxlen is not None and len(value) > maxlen:
@@ -303,8 +307,60 @@ def parse_envelope(body) -> Batch:
         payload = _get(r, "payload", dict, p)
         if kind not in KINDS and len(canonical_json(payload)) > MAX_OTHER_BYTES:
             raise WireError(f"{p}.payload : plus de {MAX_OTHER_BYTES} octets")
+        check_other(kind, payload, f"{p}.payload")
         out.append(WireRecord(i, seq, kind, rid, payload, record_sha256(payload)))
     return Batch(device, head_seq, out)
+
+
+_HASH_RE = re.compile(r"[0-9a-f]{64}")
+_GTIN_RE = re.compile(r"\d{13}")
+CLOSING_KINDS = ("Z", "day", "month", "year")
+
+
+def _hash(obj: dict, key: str, path: str) -> None:
+    if not _HASH_RE.fullmatch(_get(obj, key, str, path, maxlen=64)):
+        raise WireError(f"{path}.{key} : empreinte SHA-256 attendue (64 caractères hexadécimaux)")
+
+
+def check_other(kind: str, payload: dict, path: str) -> None:
+    """The fields the back office reads of the records kept as received (journal entries, closings,
+    stock moves and what carries them): types, bounds and hashes; anything else stays as sent."""
+    if kind == "journal":
+        _get(payload, "register", str, path, maxlen=32)
+        _get(payload, "number", int, path, lo=1, hi=MAX_SEQ)
+        _get(payload, "timestamp", str, path, maxlen=32)
+        _get(payload, "operator", str, path, maxlen=64)
+        _get(payload, "kind", str, path, maxlen=32)
+        _get(payload, "details", dict, path)
+        _hash(payload, "prev_hash", path)
+        _hash(payload, "hash", path)
+    elif kind == "closing":
+        _get(payload, "register", str, path, maxlen=32)
+        _get(payload, "number", int, path, lo=1, hi=MAX_SEQ)
+        if _get(payload, "kind", str, path, maxlen=8) not in CLOSING_KINDS:
+            raise WireError(f"{path}.kind : type de clôture « {payload['kind']:.10} » inconnu (Z, day, month, year)")
+        figures = _get(payload, "figures", dict, path)
+        for key in ("tickets", "total"):
+            if key in figures:
+                _get(figures, key, int, f"{path}.figures", lo=-MAX_SEQ * MAX_AMOUNT, hi=MAX_SEQ * MAX_AMOUNT)
+        if payload.get("difference") is not None:
+            _get(payload, "difference", int, path, lo=-MAX_AMOUNT, hi=MAX_AMOUNT)
+        for key in ("perpetual_total", "perpetual_absolute"):
+            _get(payload, key, int, path, lo=-MAX_SEQ * MAX_AMOUNT, hi=MAX_SEQ * MAX_AMOUNT)
+        _get(payload, "checks", list, path)
+        _hash(payload, "prev_hash", path)
+        _hash(payload, "hash", path)
+    if "moves" in payload:  # stock moves, and the receptions, counts, scraps and parcels that write them
+        for i, m in enumerate(_get(payload, "moves", list, path)):
+            mp = f"{path}.moves[{i}]"
+            if not _GTIN_RE.fullmatch(_get(m, "gtin", str, mp, maxlen=13)):
+                raise WireError(f"{mp}.gtin : code de 13 chiffres attendu")
+            _get(m, "qty", int, mp, lo=1, hi=MAX_QTY_MOVED)
+            _get(m, "from", str, mp, maxlen=40)
+            _get(m, "to", str, mp, maxlen=40)
+            for key in ("unit_cost", "unit_price"):
+                if m.get(key) is not None:
+                    _get(m, key, int, mp, lo=0, hi=MAX_AMOUNT)
 
 
 def parse_record(r: WireRecord) -> WireTicket:

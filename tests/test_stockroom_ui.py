@@ -39,6 +39,7 @@ scan {LENTILLES} 4
 finish-count
 scan {CROC} 22
 finish-count
+! approve 0400000000015
 approve 0400000000992
 putaway RAYON {CROC} 6
 label {CROC}

@@ -296,7 +296,8 @@ def test_other_kinds_belong_to_their_kiosk(bo):
     another kiosk used (journal ids are predictable) never blocks the rightful kiosk's record."""
     eng, client = bo
     token2 = register_device(eng, "caisse-2", "2", "Caisse 2")
-    entry = {"register": "1", "number": 1, "kind": "sign_in", "operator": "eleve1", "details": {}}
+    entry = {"register": "1", "number": 1, "timestamp": "2026-12-04T08:00:00", "kind": "sign_in",
+             "operator": "eleve1", "details": {}, "prev_hash": "0" * 64, "hash": "a" * 64}
     forged = {"version": 1, "records": [{"seq": 1, "kind": "journal", "id": "journal:1:1", "payload": entry}]}
     r = client.post(URL, json=forged, headers={"Authorization": f"Bearer {token2}"})
     assert r.status_code == 403 and "ne peut envoyer que des enregistrements de la caisse 2" in r.json()["detail"]
@@ -311,6 +312,23 @@ def test_other_kinds_belong_to_their_kiosk(bo):
         rows = conn.execute(select(device.c.code, sync_record.c.record_id, sync_record.c.duplicate)
                             .join(device, device.c.id == sync_record.c.device_id).order_by(device.c.code)).all()
     assert [tuple(r) for r in rows] == [("caisse-1", "journal:1:1", False), ("caisse-2", "journal:1:1", False)]
+
+
+@pytest.mark.parametrize("kind, payload, field", [
+    ("journal", {"register": "1", "number": "x"}, "records[0].payload.number : entier attendu"),
+    ("journal", {"register": "1", "number": 1, "timestamp": "t", "operator": "", "kind": "k", "details": {},
+                 "prev_hash": "zz", "hash": "a" * 64}, "records[0].payload.prev_hash : empreinte SHA-256 attendue"),
+    ("closing", {"register": "1", "number": 1, "kind": "Z", "figures": {"total": "beaucoup"}},
+     "records[0].payload.figures.total : entier attendu"),
+    ("stock_moves", {"moves": [{"gtin": "3292590049201", "qty": -10 ** 12, "from": "RAYON", "to": "@CLIENT"}]},
+     "records[0].payload.moves[0].qty : -1000000000000 hors des bornes"),
+    ("reception", {"moves": "tout"}, "records[0].payload.moves : liste attendu"),
+])
+def test_other_kinds_are_checked_and_nothing_of_a_bad_batch_is_stored(bo, kind, payload, field):
+    eng, client = bo
+    r = client.post(URL, json={"version": 1, "records": [{"seq": 1, "kind": kind, "id": "x-1", "payload": payload}]})
+    assert r.status_code == 422 and r.json()["detail"].startswith(field), r.json()
+    assert row_counts(eng) == EMPTY
 
 
 def test_head_seq_says_how_far_behind(bo):

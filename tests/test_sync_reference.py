@@ -14,6 +14,7 @@ from backoffice.app import create_app
 from backoffice.catalog_import import import_catalogue
 from backoffice.devices import register_device
 from backoffice_fixtures import engine  # noqa: F401
+from commerce.errors import CommerceError
 from drivers.printer.simulator import SimulatedPrinter
 from kiosk import accounts, operators_store
 from kiosk import reference as kiosk_reference
@@ -35,9 +36,9 @@ def write(path, text: str):
 
 
 def publish(engine, tmp_path, kind: str, text: str):  # noqa: F811
-    records, errors = reference.read_file(kind, write(tmp_path / f"{kind}.csv", text), pin_iterations=1000)
+    records, errors = reference.read_file(kind, write(tmp_path / f"{kind}.csv", text))
     assert errors == []
-    return reference.publish(engine, records)
+    return reference.publish(engine, records, pin_iterations=1000)
 
 
 def test_files_are_checked_line_by_line(tmp_path):
@@ -46,14 +47,32 @@ def test_files_are_checked_line_by_line(tmp_path):
                                     "eleve10,Tom,chef,0400000000107,1234\n"
                                     "eleve11,Zoé,élève,0400000000115,12\n"
                                     "eleve9,Lina Roux,élève,0400000000091,9876\n")
-    records, errors = reference.read_file("operator", f, pin_iterations=1000)
+    records, errors = reference.read_file("operator", f)
     assert [r[1] for r in records] == ["eleve9"]
-    assert "9876" not in str(records) and records[0][2]["pin_hash"].startswith("pbkdf2_sha256$1000$")
     assert [(e.line, e.reason.split(" :")[0]) for e in errors] == [
         (3, "rôle « chef » refusé"), (4, errors[1].reason.split(" :")[0]), (5, "« eleve9 » déjà plus haut (ligne 2)")]
     records, errors = reference.read_file("promotion", write(tmp_path / "p.csv", "code,label,barcodes,n,percent\n"
-                                                              f"P1,3 pour 2,{CROC} 1234567891012,3,100\n"), 1000)
+                                                              f"P1,3 pour 2,{CROC} 1234567891012,3,100\n"))
     assert records == [] and "la clé de contrôle devrait être 9" in errors[0].reason
+
+
+def test_operators_publish_once_with_their_pin_hashed_and_one_badge_each(engine, tmp_path):  # noqa: F811
+    import json
+
+    from sqlalchemy import select
+
+    from backoffice.db import reference as table
+    text = "id,name,role,badge,pin\neleve9,Lina Roux,élève,0400000000091,9876\n"
+    assert publish(engine, tmp_path, "operator", text) == (1, 0)
+    assert publish(engine, tmp_path, "operator", text) == (0, 1)  # the same PIN keeps its published hash
+    with engine.connect() as conn:
+        (payload,) = conn.execute(select(table.c.payload)).scalars().all()
+    assert "9876" not in payload and json.loads(payload)["pin_hash"].startswith("pbkdf2_sha256$1000$")
+    assert publish(engine, tmp_path, "operator", text.replace("9876", "5555")) == (1, 0)  # a new PIN: a new version
+    with pytest.raises(CommerceError, match="badge 0400000000091 déjà celui de « eleve9 »"):
+        publish(engine, tmp_path, "operator", "id,name,role,badge,pin\neleve12,Tom,élève,0400000000091,1234\n")
+    with engine.connect() as conn:  # nothing of the refused file was published
+        assert [json.loads(p)["id"] for p in conn.execute(select(table.c.payload)).scalars()] == ["eleve9", "eleve9"]
 
 
 def test_a_kiosk_receives_operators_customers_and_offers(engine, tmp_path):  # noqa: F811

@@ -97,6 +97,7 @@ class Prompt:
     hint: str
     answer: Callable[[str], Optional[Feedback]]
     scan: bool = False  # the answer is a code to scan (a pause in it is then a scan cut short)
+    again: bool = False  # asked again after a refused answer (a teacher's approval: a wrong badge)
 
 
 class HomeScreen(Screen):
@@ -131,7 +132,8 @@ class StockroomApp(App):
             operators_store.ensure_demo_operators(self.store)
         self.signin = SignInService(self.store, config.register)  # journal entries name the register
         shop = ShopInfo(**config.shop) if config.shop else ShopInfo()
-        self.service = StockroomService(self.store, self.printer, kiosk=config.device, shop=shop, signin=self.signin)
+        self.service = StockroomService(self.store, self.printer, kiosk=config.device, shop=shop, signin=self.signin,
+                                        register=config.register)
         sc = config.scanner
         dedupe = float(sc.get("dedupe_s", 0.3))
         self.wedge = WedgeDecoder(suffix=sc.get("suffix", "enter"), layout=sc.get("layout", "none"),
@@ -181,8 +183,11 @@ class StockroomApp(App):
 
     def _open_scanner(self):
         uri = self.cfg.scanner.get("uri")
-        if not uri or uri.startswith("camera://"):
-            return  # the camera is the register's for now; a wedge needs nothing
+        if not uri:
+            return  # a keyboard wedge needs nothing: its keys reach the window
+        if uri.startswith("camera://"):
+            self._start_camera(uri)
+            return
         try:
             from drivers.scanner.serial import SerialScanner
             self.external_scanner = SerialScanner(
@@ -191,6 +196,35 @@ class StockroomApp(App):
             self.external_scanner.start()
         except DeviceError as e:
             self._show(Feedback(f"Douchette : {e}", "error"))
+
+    def _start_camera(self, uri):
+        """A camera (a tablet's, or a video file) as the scanner: one event per code in view
+        (drivers.camera). The register shows the picture to aim; the stockroom reads it blind."""
+        from drivers.camera.frames import open_frames
+        from drivers.camera.pipeline import CameraScanner
+        try:
+            frames = open_frames(uri)
+        except DeviceError as e:
+            self._show(Feedback(f"Caméra : {e}", "error"))
+            return
+        stop = threading.Event()
+        fps = getattr(frames, "fps", None)
+
+        def paced():
+            start = time.monotonic()
+            for i, frame in enumerate(frames):
+                if fps:  # a video file plays at its own pace, like a camera
+                    time.sleep(max(0.0, start + i / fps - time.monotonic()))
+                yield frame
+
+        def run():
+            for event in CameraScanner().scan(paced(), fps=fps):
+                if stop.is_set():
+                    break
+                Clock.schedule_once(lambda dt, code=event.data: self._external_scan(code))
+
+        threading.Thread(target=run, name="camera", daemon=True).start()
+        self.external_scanner = type("CameraThread", (), {"stop": staticmethod(stop.set)})()
 
     def _external_scan(self, code):
         self._submit("scan", code)
@@ -330,12 +364,18 @@ class StockroomApp(App):
             fb = prompt.answer(text)
             if fb is not None:
                 self._show(fb)
+                if fb.level == "error" and prompt.again and self.prompt is None:
+                    self.prompt, self.prompt_text = prompt, f"{prompt.title} : {prompt.hint}"
             self._refresh()
             return
         if self.operator_text == "non connecté" or (is_badge(text) and self.sm.current == "accueil"):
             self._sign_in(text)
             return
         screen = self.sm.current
+        if is_badge(text):  # a badge is never an article: sign-ins happen on the home screen
+            self._show(Feedback("Badge lu : ce n'est pas un article (pour changer d'élève : F12, puis le badge)",
+                                "error"))
+            return
         if not text:
             if screen == "commandes" and self.orders:
                 self._pick(self.orders[self.choice].order.number)
@@ -367,8 +407,8 @@ class StockroomApp(App):
         self._refresh()
 
     def _ask(self, title: str, hint: str, answer: Callable[[str], Optional[Feedback]], lead: str = "",
-             scan: bool = False):
-        self.prompt = Prompt(title, hint, answer, scan)
+             scan: bool = False, again: bool = False):
+        self.prompt = Prompt(title, hint, answer, scan, again)
         self.prompt_text = f"{title} : {hint}"
         self._show(Feedback(f"{lead} — {self.prompt_text}" if lead else self.prompt_text))
 
@@ -507,7 +547,7 @@ class StockroomApp(App):
             self._show(fb)
             if self.service.sheet is not None and self.service.sheet.state == stock.TO_APPROVE:
                 self._ask("Validation du professeur", "badge du professeur (ou son code puis Entrée)",
-                          self._approve_count, lead=fb.message)
+                          self._approve_count, lead=fb.message, again=True)
         elif screen == "reassort":
             self._show(self.service.print_replenishment())
         else:
