@@ -22,6 +22,45 @@ from sync.wire import WireTicket
 from .db import payment, ticket, ticket_line, ticket_vat
 
 
+SEALED_NAMES = {"journal": "événement du journal", "closing": "clôture"}
+
+
+def sealed_canonical(kind: str, payload: dict) -> bytes:
+    """The bytes a kiosk hashed for a journal entry or a closing (commerce.fiscal, kiosk.sessions)."""
+    if kind == "journal":
+        return fiscal.canonical_event(fiscal.JournalEntry(
+            register=payload["register"], number=payload["number"], timestamp=payload["timestamp"],
+            operator=payload["operator"], kind=payload["kind"], details=payload["details"]))
+    record = {k: v for k, v in payload.items() if k not in ("prev_hash", "hash")}
+    return fiscal.details_json(record).encode("utf-8")
+
+
+def sealed_breaks(kind: str, payload: dict, previous: Optional[dict], known_missing: bool) -> list[str]:
+    """A journal entry or closing checked against its seal and against the previous one of its
+    register as the back office holds it (None: not received). `known_missing`: the back office has
+    none of that register's earlier ones either (a kiosk enrolled mid-way is not a break)."""
+    name, number = SEALED_NAMES[kind], payload["number"]
+    breaks = []
+    try:
+        if fiscal.chain_hash(payload["prev_hash"], sealed_canonical(kind, payload)) != payload["hash"]:
+            breaks.append(f"{name} n° {number} de la caisse {payload['register']} : son contenu ne correspond "
+                          "pas à son empreinte ; modifié après validation")
+    except (KeyError, TypeError, ValueError) as e:
+        breaks.append(f"{name} n° {number} : illisible pour la vérification ({type(e).__name__})")
+    if number == 1:
+        expected = fiscal.GENESIS
+    elif previous is not None:
+        expected = previous.get("hash")
+    else:
+        expected = None
+        if not known_missing:
+            breaks.append(f"{name} n° {number - 1} de la caisse {payload['register']} absent : "
+                          f"la chaîne est interrompue avant le n° {number}")
+    if expected is not None and payload.get("prev_hash") != expected:
+        breaks.append(f"{name} n° {number} : empreinte précédente différente de celle du n° {number - 1} reçu")
+    return breaks
+
+
 @dataclass(frozen=True)
 class Link:
     prev_hash: str

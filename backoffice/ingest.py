@@ -25,6 +25,8 @@ a batch again costs a lookup, not a validation.
 """
 from __future__ import annotations
 
+import json
+
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -171,6 +173,7 @@ def _ingest(conn: Connection, device_code: str, batch: Batch, parsed: dict[int, 
             ticket.c.number.in_(sorted({n for wt in fresh for n in (wt.ticket.number, wt.ticket.number - 1)}))))}
 
     accepted, duplicates, missing = [], [], None
+    sealed_seen: dict[tuple[str, str, int], dict] = {}  # journal entries and closings of this batch
     next_seq = dev.last_seq + 1
     new: list[tuple[int, WireTicket, chain.Link]] = []
     log_rows, breaks = [], []
@@ -197,6 +200,12 @@ def _ingest(conn: Connection, device_code: str, batch: Batch, parsed: dict[int, 
             (duplicates if stored else accepted).append(r.seq)
             log_rows.append((dev.id, r.seq, r.kind, r.id, r.digest, stored is not None, now,
                              None if stored else canonical_json(r.payload)))
+            if stored is None and r.kind in chain.SEALED_NAMES:  # journal entries and closings are chained too
+                previous, earlier = _sealed_previous(conn, dev.id, r, sealed_seen)
+                breaks += [dict(device_id=dev.id, register=str(r.payload["register"]), ticket_id=r.id,
+                                number=r.payload["number"], reason=reason, detected_at=now)
+                           for reason in chain.sealed_breaks(r.kind, r.payload, previous, not earlier)]
+                sealed_seen[(r.kind, str(r.payload["register"]), r.payload["number"])] = r.payload
             next_seq += r.seq == next_seq
             continue
         wt = parsed[r.seq]
@@ -238,6 +247,25 @@ def _ingest(conn: Connection, device_code: str, batch: Batch, parsed: dict[int, 
     if missing:
         ack["missing"] = missing
     return ack
+
+
+def _sealed_previous(conn: Connection, device_id: int, r: WireRecord, seen: dict) -> tuple[Optional[dict], bool]:
+    """(the previous journal entry or closing of r's register, as this batch or the log holds it;
+    whether the back office holds any earlier one of that register at all)."""
+    register, number = str(r.payload["register"]), r.payload["number"]
+    previous = seen.get((r.kind, register, number - 1))
+    if previous is None and number > 1:
+        text = conn.execute(select(sync_record.c.payload).where(
+            sync_record.c.device_id == device_id, sync_record.c.kind == r.kind,
+            sync_record.c.record_id == f"{r.kind}:{register}:{number - 1}", sync_record.c.duplicate.is_(False))
+        ).scalar()
+        previous = json.loads(text) if text else None
+    if previous is not None or number == 1:
+        return previous, True
+    earlier = conn.execute(select(sync_record.c.seq).where(
+        sync_record.c.device_id == device_id, sync_record.c.kind == r.kind,
+        sync_record.c.record_id.like(f"{r.kind}:{register}:%")).limit(1)).first() is not None
+    return None, earlier or any(k[0] == r.kind and k[1] == register for k in seen)
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,48 @@ def test_the_teacher_sees_the_z_and_its_difference(engine, tmp_path):  # noqa: F
         assert "duplicata" in journal and "clôture" in journal
     finally:
         store.close()
+
+
+def test_an_altered_journal_entry_or_closing_is_flagged_not_lost(engine, tmp_path):  # noqa: F811
+    """The journal and closing chains are checked on ingest like the tickets': a record changed on
+    its way (or on the kiosk before it was sent) is kept, and the break is flagged for the teacher."""
+    from backoffice.db import chain_break
+    from backoffice.ingest import ingest_batch
+    from sync.wire import VERSION
+
+    store = a_day_0_30_short(tmp_path)
+    register_device(engine, "caisse-1", "1")
+    try:
+        records = outbox.pending(store.conn, 100)
+    finally:
+        store.close()
+    for r in records:
+        if r["kind"] == "journal" and r["payload"]["number"] == 2:
+            r["payload"]["details"] = dict(r["payload"]["details"], forged=True)
+        if r["kind"] == "closing" and r["payload"]["kind"] == "day":
+            r["payload"]["figures"] = dict(r["payload"]["figures"], total=1)
+    ack = ingest_batch(engine, "caisse-1", {"version": VERSION, "device": "caisse-1", "records": records})
+    assert ack["accepted"] == [r["seq"] for r in records]  # nothing is lost
+    with engine.connect() as conn:
+        reasons = [r.reason for r in conn.execute(select(chain_break.c.reason).order_by(chain_break.c.id))]
+    assert len(reasons) == 2
+    assert reasons[0].startswith("événement du journal n° 2 de la caisse 1 : son contenu ne correspond pas")
+    assert reasons[1].startswith("clôture n° 2 de la caisse 1 : son contenu ne correspond pas")
+
+
+def test_sound_journal_and_closings_make_no_break(engine, tmp_path):  # noqa: F811
+    from backoffice.db import chain_break
+    from backoffice.ingest import ingest_batch
+    from sync.wire import VERSION
+
+    store = a_day_0_30_short(tmp_path)
+    register_device(engine, "caisse-1", "1")
+    try:
+        records = outbox.pending(store.conn, 100)
+    finally:
+        store.close()
+    half = len(records) // 2  # in two batches: a record's predecessor comes from the log
+    ingest_batch(engine, "caisse-1", {"version": VERSION, "device": "caisse-1", "records": records[:half]})
+    ingest_batch(engine, "caisse-1", {"version": VERSION, "device": "caisse-1", "records": records[half:]})
+    with engine.connect() as conn:
+        assert conn.execute(select(chain_break.c.reason)).scalars().all() == []
