@@ -63,6 +63,17 @@ def add_orders(engine: Engine, orders: Iterable[PurchaseOrder]) -> tuple[list[st
 def order_from_form(number: str, supplier: str, expected: str, lines_text: str):
     """The form's fields -> (order or None, errors). One line per product: `BARCODE QTY [COST [PACK]]`
     (cost in euros excluding VAT, as 1,80). Errors name the line and the reason."""
+    from commerce.stock import parse_date
+    head = []  # the order's own fields, named as such (not as a line)
+    supplier = " ".join(str(supplier or "").split())
+    if not supplier or len(supplier) > 80:
+        head.append("fournisseur : vide ou trop long (80 caractères au plus)")
+    try:
+        parse_date(expected or "", "date de livraison prévue")
+    except CommerceError as e:
+        head.append(str(e))
+    if head:
+        return None, head
     rows = []
     for text in lines_text.splitlines():
         words = text.replace(";", " ").split()

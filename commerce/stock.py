@@ -115,12 +115,13 @@ MOVE_KINDS = {
 def parse_qty(value, what: str = "quantité", *, zero: bool = False) -> int:
     """A typed or given quantity: a whole number of units, 1 (or 0 when zero=True) to MAX_QTY."""
     text = str(value).strip()
+    refused = "refusée" if what.split()[0] == "quantité" else "refusé"  # colisage, nombre de colis…
     if isinstance(value, bool) or not (isinstance(value, int) or (text.isascii() and text.isdigit())):
-        raise CommerceError(f"{what} « {value} » refusée : tapez un nombre entier d'unités")
+        raise CommerceError(f"{what} « {value} » {refused} : tapez un nombre entier d'unités")
     qty = int(text)
     low = 0 if zero else 1
     if not low <= qty <= MAX_QTY:
-        raise CommerceError(f"{what} « {value} » refusée : entre {low} et {MAX_QTY}")
+        raise CommerceError(f"{what} « {value} » {refused} : entre {low} et {MAX_QTY}")
     return qty
 
 

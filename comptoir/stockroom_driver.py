@@ -108,8 +108,8 @@ def parse_line(line: str) -> tuple[str, list[str]] | None:
         return None
     try:
         words = shlex.split(text)
-    except ValueError as e:
-        raise ValueError(f"guillemets mal fermés ({e})") from None
+    except ValueError:
+        raise ValueError("guillemets mal fermés : un texte entre guillemets doit se terminer par un guillemet") from None
     return words[0].lower(), words[1:]
 
 
