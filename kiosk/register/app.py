@@ -293,8 +293,7 @@ class RegisterApp(CounterMixin, App):
         for name, (cls, props) in self.LAZY_SCREENS.items():
             root.ids.sm.lazy[name] = lambda cls=cls, props=props, name=name: getattr(Factory, cls)(name=name, **props)
         root.ids.sm.prepare = lambda: Builder.load_file(str(Path(__file__).with_name("later.kv")))
-        self.service.displays.append(attach(root.ids.sm.get_screen("vente").ids.customer_display))
-        self.service.displays[-1].welcome(self.service.shop.name)
+        root.ids.sm.lazy["vente"] = self._make_sale_screen  # after sign-in: the window opens on sign-in
         Window.bind(on_key_down=self._on_key_down, on_textinput=self._on_textinput)
         _keep_text_input_on()
         Clock.schedule_interval(self._tick, 0.1)
@@ -981,12 +980,20 @@ class RegisterApp(CounterMixin, App):
         self.message, self.level = feedback.message, feedback.level
         self._refresh()
 
+    def _make_sale_screen(self):
+        from kivy.factory import Factory
+        screen = Factory.SaleScreen(name="vente")
+        self.service.displays.insert(0, attach(screen.ids.customer_display))  # the on-screen customer display
+        self.service.displays[0].welcome(self.service.shop.name)
+        return screen
+
     def _refresh(self):
         t = self.service.ticket
         rows = self.ticket_rows()
-        rv = self.root.ids.sm.get_screen("vente").ids.lines
-        rv.data = rows
-        self._keep_selected_visible(rv, rows)
+        if "vente" not in self.root.ids.sm.lazy:  # the sale screen exists (it is made at its first showing)
+            rv = self.root.ids.sm.get_screen("vente").ids.lines
+            rv.data = rows
+            self._keep_selected_visible(rv, rows)
         # on a refund the screen says "déjà rendu" and "à rendre": amounts shown without their minus sign
         self.total_text, self.paid_text = format_eur(t.total), format_eur(abs(t.paid))
         self.due_text = format_eur(abs(t.due))
