@@ -23,6 +23,7 @@ Script actions (one per line, `#` starts a comment, "quoted words" stay together
     parcel return CODE ITEM QTY COND F8, Ctrl+U: an item brought back: resaleable, scrap or supplier
     replenish                        F6: what to order, and the low-stock warnings
     label CODE                       F7: a shelf label for CODE
+    barcode-label CODE [N]           Ctrl+B: N product barcode labels (EAN-13) on the receipt printer
     home                             Échap: back to the home screen
 """
 from __future__ import annotations
@@ -39,7 +40,7 @@ USAGE = {"login": "login BADGE", "receive": "receive PO", "note": "note BL-123",
          "ddm": "ddm CODE AAAA-MM-JJ", "validate": "validate", "count": "count EMPLACEMENT",
          "finish-count": "finish-count", "approve": "approve BADGE_PROF", "scrap": "scrap CODE QTÉ MOTIF [EMPLACEMENT]",
          "putaway": "putaway EMPLACEMENT CODE [QTÉ [DÉPART]]", "parcel": 'parcel receive CODE "NOM" EMPLACEMENT [COLIS] | parcel hand-over CODE | '
-                   "parcel return CODE ARTICLE QTÉ revendable|rebut|fournisseur", "replenish": "replenish", "label": "label CODE", "home": "home"}
+                   "parcel return CODE ARTICLE QTÉ revendable|rebut|fournisseur", "replenish": "replenish", "label": "label CODE", "barcode-label": "barcode-label CODE [NOMBRE]", "home": "home"}
 # The first action of a script that only the stockroom knows: `comptoir demo` then opens the stockroom.
 STOCKROOM_ONLY = set(USAGE) - {"login", "scan", "validate", "home"}
 
@@ -224,6 +225,10 @@ def play(driver: StockroomDriver, verb: str, args: list[str]) -> dict:
         driver.home()
         driver.key("F7")
         return driver.present(args[0])
+    if verb == "barcode-label" and n in (1, 2):  # N product barcode labels
+        driver.home()
+        st = driver.typed_key(_qty(args[1]) if n == 2 else "1", "ctrl+b")
+        return driver.present(args[0]) if st.get("prompt") else st
     if verb == "home" and n == 0:
         return driver.home()
     if verb in USAGE:

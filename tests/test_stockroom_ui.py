@@ -42,6 +42,7 @@ finish-count
 ! approve 0400000000015
 approve 0400000000992
 putaway RAYON {CROC} 6
+barcode-label {CROC} 2
 label {CROC}
 """
 
@@ -82,6 +83,8 @@ def test_a_delivery_with_its_anomalies_a_scrap_and_an_approved_count(tmp_path):
     assert "Croc citron : 6 rangé(s) en RAYON (reste 16 en RESERVE)" in log
     label = decoded_text(decode(open(s["prints"][-1], "rb").read(), 42))  # the shelf label, after the count report
     assert "Croc citron" in label and "€" in label
+    barcodes = decoded_text(decode(open(s["prints"][-2], "rb").read(), 42))  # two product labels before it
+    assert barcodes.count(f"[EAN13 {CROC}]") == 2, barcodes
 
 
 def test_a_bad_line_stops_with_its_number_and_keeps_what_was_done(tmp_path):

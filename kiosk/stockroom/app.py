@@ -62,7 +62,7 @@ KEYS = {13: "enter", 271: "enter", 8: "backspace", 27: "escape", 273: "up", 274:
         282: "about", 283: "reception", 284: "count", 285: "scrap", 286: "putaway", 287: "replenish",
         288: "label", 289: "parcels", 290: "retry_print", 291: "validate", 293: "sign_out"}
 CTRL_KEYS = {ord("d"): "damaged", ord("e"): "dlc", ord("m"): "ddm", ord("n"): "announced", ord("s"): "source",
-             ord("r"): "parcel_receive", ord("u"): "parcel_return"}
+             ord("r"): "parcel_receive", ord("u"): "parcel_return", ord("b"): "barcode_label"}
 SCREENS = {"accueil": "Accueil", "commandes": "Livraisons attendues", "reception": "Réception",
            "inventaire": "Inventaire", "rebut": "Rebut", "reassort": "Réassort", "rangement": "Rangement", "colis": "Colis"}
 CONDITION_CHOICES = list(stock.CONDITIONS)  # typed 1, 2, 3 on the return prompt
@@ -81,7 +81,8 @@ F4 rebut : quantité puis *, scanner l'article, puis le motif (1 casse, 2 date d
 F5 rangement : scanner l'emplacement d'arrivée, puis les articles (quantité puis * pour un carton) ;
 ils partent de la réserve (Ctrl+S puis un emplacement pour partir d'ailleurs).
 F6 réassort : ce qu'il faut commander par fournisseur et les stocks bas ; F10 l'imprimer.
-F7 étiquette de rayon : scanner l'article (prix au kilo ou au litre). F9 relancer l'impression.
+F7 étiquette de rayon : scanner l'article (prix au kilo ou au litre) ; nombre puis Ctrl+B puis l'article :
+étiquettes code-barres du produit. F9 relancer l'impression.
 F8 colis (click and collect) : Ctrl+R recevoir un colis (code de commande, nom du client, emplacement ;
 « 2 » puis * avant : 2 colis) ; scanner le code de commande que montre le client : colis remis ;
 Ctrl+U retour d'un article du colis (code, article, état : 1 revendable, 2 rebut, 3 fournisseur).
@@ -662,6 +663,12 @@ class StockroomApp(App):
             self._show(self.service.print_shelf_label(typed))
             return
         self._about_product("Étiquette de rayon", self.service.print_shelf_label)
+
+    def do_barcode_label(self):
+        """Product barcode labels (python-barcode EAN-13) on the receipt printer: copies typed first."""
+        copies = self._typed() or "1"
+        self._about_product(f"Étiquettes code-barres ({copies})",
+                            lambda code: self.service.print_product_label(code, copies))
 
     def do_retry_print(self):
         self._show(self.service.retry_print())
