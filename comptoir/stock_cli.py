@@ -40,7 +40,8 @@ class CliError(Exception):
     pass
 
 
-DEFAULT_CONFIG = "var/kiosk-1.toml"  # the demo's kiosk
+DEFAULT_CONFIG = "var/kiosk-1.toml"  # the demo's register (make demo)
+HEADLESS_CONFIG = "var/demo/kiosk-1.toml"  # the same, from the headless demo (make demo-headless)
 
 
 def _where() -> argparse.ArgumentParser:
@@ -56,9 +57,11 @@ def _open(args):
     from kiosk.stock_store import StockStore
     from kiosk.store import KioskStore
     if not args.config and not args.database:
-        if not Path(DEFAULT_CONFIG).is_file():
-            raise CliError(f"ni --database ni --config, et pas de {DEFAULT_CONFIG} (lancez « make demo » ou donnez la base)")
-        args.config = DEFAULT_CONFIG
+        found = next((c for c in (DEFAULT_CONFIG, HEADLESS_CONFIG) if Path(c).is_file()), None)
+        if found is None:
+            raise CliError(f"ni --database ni --config, et pas de {DEFAULT_CONFIG} ni de {HEADLESS_CONFIG} "
+                           "(lancez « make demo » ou donnez la base)")
+        args.config = found
     if args.config:
         from kiosk.config import ConfigError, load
         try:
