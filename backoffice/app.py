@@ -200,22 +200,21 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
                     anomaly_label=_anomaly_label)
 
     # -- JSON API ----------------------------------------------------------------------
-    @app.get("/api/v1/purchase-orders", tags=["sync"], summary="Bons de commande, après un curseur (kiosques)")
-    async def api_orders(request: Request, after: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=1000)):
-        dev = await sync_api.request_device(engine, request)
-        if dev is None:
+    async def kiosk_page(request: Request, read, after: int, limit: int):
+        """A page of a server cursor the kiosks read, for a device's token only (else 401)."""
+        if await sync_api.request_device(engine, request) is None:
             return _detail(401, "jeton d'appareil manquant ou invalide (en-tête Authorization: Bearer …)")
         with engine.connect() as conn:
-            return purchasing.orders_after(conn, after, limit)
+            return read(conn, after, limit)
+
+    @app.get("/api/v1/purchase-orders", tags=["sync"], summary="Bons de commande, après un curseur (kiosques)")
+    async def api_orders(request: Request, after: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=1000)):
+        return await kiosk_page(request, purchasing.orders_after, after, limit)
 
     @app.get("/api/v1/reference", tags=["sync"],
              summary="Référentiel des kiosques (opérateurs, clients, tarifs, promotions), après un curseur")
     async def api_reference(request: Request, after: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=2000)):
-        dev = await sync_api.request_device(engine, request)
-        if dev is None:
-            return _detail(401, "jeton d'appareil manquant ou invalide (en-tête Authorization: Bearer …)")
-        with engine.connect() as conn:
-            return reference.records_after(conn, after, limit)
+        return await kiosk_page(request, reference.records_after, after, limit)
 
     @app.get("/api/v1/summary")
     def api_summary(date: Optional[str] = None):

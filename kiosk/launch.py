@@ -46,3 +46,39 @@ def refresh_catalogue(cfg: KioskConfig) -> tuple[str, int]:
         products = store.product_count()
         store.close()
     return state, products
+
+
+class CameraThread:
+    """A camera (camera://N, or a video file played at its own pace) read on a thread: each code in
+    view once is `on_code(text)`; every third frame goes to `on_frame(frame)` for a preview, if given.
+    Both are called from the thread: the window hands them to its own loop (Kivy's Clock)."""
+
+    def __init__(self, uri: str, on_code, on_frame=None):
+        import threading
+
+        from drivers.camera.frames import open_frames
+        self.frames = open_frames(uri)  # a bad address raises DeviceError now, shown to the user
+        self.on_code, self.on_frame = on_code, on_frame
+        self._stop = threading.Event()
+        threading.Thread(target=self._run, name="camera", daemon=True).start()
+
+    def _paced(self, fps):
+        import time
+        start = time.monotonic()
+        for i, frame in enumerate(self.frames):
+            if fps:  # a video file plays at its own pace, like a camera
+                time.sleep(max(0.0, start + i / fps - time.monotonic()))
+            if self.on_frame is not None and i % 3 == 0:  # about 10 pictures a second is enough to aim
+                self.on_frame(frame)
+            yield frame
+
+    def _run(self):
+        from drivers.camera.pipeline import CameraScanner
+        fps = getattr(self.frames, "fps", None)
+        for event in CameraScanner().scan(self._paced(fps), fps=fps):
+            if self._stop.is_set():
+                break
+            self.on_code(event.data)
+
+    def stop(self):
+        self._stop.set()

@@ -345,17 +345,12 @@ class RegisterApp(CounterMixin, App):
             self._show(Feedback(f"Périphérique : {e}", "error"))
 
     def _start_camera(self, uri):
-        """A camera (or a video file) as the scanner: frames decoded on a thread, one event per code,
-        and the picture shown in the window so the student can aim."""
+        """A camera (or a video file) as the scanner, the picture shown in the window to aim."""
         from kivy.uix.image import Image
 
-        from drivers.camera.frames import open_frames
-        from drivers.camera.pipeline import CameraScanner
+        from ..launch import CameraThread
 
-        frames = open_frames(uri)  # a bad address raises DeviceError now, shown to the user
-        stop = threading.Event()
         view = Image(fit_mode="contain")
-        self.root.ids.sm.get_screen("vente").ids.camera_box.add_widget(view)
         latest = {}
 
         def show(dt):
@@ -363,26 +358,13 @@ class RegisterApp(CounterMixin, App):
             if frame is not None:
                 view.texture = _gray_texture(frame)
 
-        fps = getattr(frames, "fps", None)
+        def on_frame(frame):
+            latest["frame"] = frame
+            Clock.schedule_once(show)
 
-        def watched():
-            start = time.monotonic()
-            for i, frame in enumerate(frames):
-                if fps:  # a video file plays at its own pace, like a camera
-                    time.sleep(max(0.0, start + i / fps - time.monotonic()))
-                if i % 3 == 0:  # about 10 pictures a second is enough to aim
-                    latest["frame"] = frame
-                    Clock.schedule_once(show)
-                yield frame
-
-        def run():
-            for event in CameraScanner().scan(watched(), fps=fps):
-                if stop.is_set():
-                    break
-                Clock.schedule_once(lambda dt, code=event.data: self._external_scan(code))
-
-        threading.Thread(target=run, name="camera", daemon=True).start()
-        self.external_scanner = type("CameraThread", (), {"stop": staticmethod(stop.set)})()
+        self.external_scanner = CameraThread(
+            uri, lambda code: Clock.schedule_once(lambda dt: self._external_scan(code)), on_frame)
+        self.root.ids.sm.get_screen("vente").ids.camera_box.add_widget(view)
 
     def _watch_drawer(self):
         """Where the printer reports the drawer sensor, warn when the drawer stays open."""

@@ -199,33 +199,14 @@ class StockroomApp(App):
             self._show(Feedback(f"Douchette : {e}", "error"))
 
     def _start_camera(self, uri):
-        """A camera (a tablet's, or a video file) as the scanner: one event per code in view
-        (drivers.camera). The register shows the picture to aim; the stockroom reads it blind."""
-        from drivers.camera.frames import open_frames
-        from drivers.camera.pipeline import CameraScanner
+        """A camera (a tablet's, or a video file) as the scanner: one event per code in view. The
+        register shows the picture to aim; the stockroom reads it blind."""
+        from ..launch import CameraThread
         try:
-            frames = open_frames(uri)
+            self.external_scanner = CameraThread(
+                uri, lambda code: Clock.schedule_once(lambda dt: self._external_scan(code)))
         except DeviceError as e:
             self._show(Feedback(f"Caméra : {e}", "error"))
-            return
-        stop = threading.Event()
-        fps = getattr(frames, "fps", None)
-
-        def paced():
-            start = time.monotonic()
-            for i, frame in enumerate(frames):
-                if fps:  # a video file plays at its own pace, like a camera
-                    time.sleep(max(0.0, start + i / fps - time.monotonic()))
-                yield frame
-
-        def run():
-            for event in CameraScanner().scan(paced(), fps=fps):
-                if stop.is_set():
-                    break
-                Clock.schedule_once(lambda dt, code=event.data: self._external_scan(code))
-
-        threading.Thread(target=run, name="camera", daemon=True).start()
-        self.external_scanner = type("CameraThread", (), {"stop": staticmethod(stop.set)})()
 
     def _external_scan(self, code):
         self._submit("scan", code)
