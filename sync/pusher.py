@@ -12,8 +12,6 @@ import json
 import random
 import sqlite3
 import threading
-import urllib.error
-import urllib.request
 from datetime import datetime
 from typing import Callable, Optional
 
@@ -32,6 +30,9 @@ class PushError(Exception):
 
 
 def post_json(url: str, body: dict, token: str, timeout: float = 10.0) -> dict:
+    import urllib.error  # imported at the first push: the register window opens without it
+    import urllib.request
+
     data = json.dumps(body, ensure_ascii=False).encode()
     req = urllib.request.Request(url, data=data, method="POST", headers={
         "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
