@@ -12,7 +12,7 @@ Script actions (one per line, `#` starts a comment, "quoted words" stay together
     damaged CODE QTY "REASON"        QTY damaged units (QTY Ctrl+D, CODE, the reason, Entrée)
     dlc CODE DATE | ddm CODE DATE    the use-by / best-before date printed on the item (DATE Ctrl+E|M, CODE)
     validate                         F10: validate the reception (or end a count round, print the réassort)
-    count LOCATION                   F3, the location counted (RAYON, RESERVE, a bin's code)
+    count LOCATION ["CATEGORY"]      F3, the location counted (RAYON, RESERVE, a bin's code), or one category in it
     finish-count                     F10: end of the counting round
     approve BADGE                    the teacher's badge approves the count
     scrap CODE QTY REASON [LOCATION] F4: QTY units to scrap from the shelf (or LOCATION, RESERVE…);
@@ -37,7 +37,7 @@ from .register_driver import DOUBLE_READ_S, DriverError, RegisterDriver
 
 USAGE = {"login": "login BADGE", "receive": "receive PO", "note": "note BL-123", "scan": "scan CODE [QTÉ]",
          "announced": "announced CODE QTÉ", "damaged": 'damaged CODE QTÉ "MOTIF"', "dlc": "dlc CODE AAAA-MM-JJ",
-         "ddm": "ddm CODE AAAA-MM-JJ", "validate": "validate", "count": "count EMPLACEMENT",
+         "ddm": "ddm CODE AAAA-MM-JJ", "validate": "validate", "count": 'count EMPLACEMENT ["CATÉGORIE"]',
          "finish-count": "finish-count", "approve": "approve BADGE_PROF", "scrap": "scrap CODE QTÉ MOTIF [EMPLACEMENT]",
          "putaway": "putaway EMPLACEMENT CODE [QTÉ [DÉPART]]", "parcel": 'parcel receive CODE "NOM" EMPLACEMENT [COLIS] | parcel hand-over CODE | '
                    "parcel return CODE ARTICLE QTÉ revendable|rebut|fournisseur", "replenish": "replenish", "label": "label CODE", "barcode-label": "barcode-label CODE [NOMBRE]", "home": "home"}
@@ -153,10 +153,10 @@ def play(driver: StockroomDriver, verb: str, args: list[str]) -> dict:
         return driver.present(args[0]) if st.get("prompt") else st
     if verb in ("validate", "finish-count") and n == 0:
         return driver.key("F10")
-    if verb == "count" and n == 1:
+    if verb == "count" and n in (1, 2):  # count LOCATION ["CATEGORY"]
         driver.home()
         st = driver.key("F3")
-        return driver.answer_text(args[0]) if st.get("prompt") else st
+        return driver.answer_text(" ".join(args)) if st.get("prompt") else st
     if verb == "approve" and n == 1:
         if not driver.state().get("prompt"):
             raise DriverError("aucune validation demandée : terminez d'abord le comptage (finish-count)")

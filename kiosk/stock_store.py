@@ -623,9 +623,11 @@ class StockStore:
             self.conn.execute("INSERT INTO count_session(id, number, location, category, blind, started_at, operator) "
                               "VALUES (?,?,?,?,?,?,?)",
                               (session, number, location, category, int(blind), _iso(at), operator))
-            sql = ("SELECT s.gtin13, s.qty FROM stock_level s LEFT JOIN product p ON p.gtin13 = s.gtin13 "
-                   "WHERE s.location = ? AND s.qty != 0" + (" AND p.category = ?" if category else ""))
-            rows = self.conn.execute(sql, (location, category) if category else (location,)).fetchall()
+            rows = self.conn.execute(
+                "SELECT s.gtin13, s.qty, coalesce(p.category, '') FROM stock_level s "
+                "LEFT JOIN product p ON p.gtin13 = s.gtin13 WHERE s.location = ? AND s.qty != 0", (location,)).fetchall()
+            # a category as the student types it: « épicerie » is « Épicerie » (SQLite folds ASCII only)
+            rows = [(g, q) for g, q, c in rows if not category or c.casefold() == category.casefold()]
             self.conn.executemany("INSERT INTO count_expected(session, gtin13, expected) VALUES (?,?,?)",
                                   [(session, g, q) for g, q in rows])
             return session, number

@@ -551,8 +551,10 @@ class StockroomApp(App):
             return
         typed = self._typed()
 
-        def start(location: str) -> Feedback:
-            fb = self.service.count_start(location or stock.SHELF)
+        def start(answer: str) -> Feedback:
+            # "RAYON" counts a location; "RAYON Boissons" only that category in it
+            location, _, category = answer.strip().partition(" ")
+            fb = self.service.count_start(location or stock.SHELF, category.strip())
             if fb.level != "error":
                 self.sm.current = "inventaire"
             return fb
@@ -560,7 +562,8 @@ class StockroomApp(App):
             self._show(start(typed))
             self._refresh()
             return
-        self._ask("Inventaire", "scannez l'étiquette de l'emplacement (ou tapez RAYON, RESERVE…) puis Entrée", start)
+        self._ask("Inventaire", "scannez l'étiquette de l'emplacement (ou tapez RAYON, RESERVE… et, si besoin, "
+                  "une catégorie : RAYON Boissons) puis Entrée", start)
 
     # scrap (F4)
     def do_scrap(self):
