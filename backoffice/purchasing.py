@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from commerce.errors import CommerceError
-from commerce.stock import OrderLine, PurchaseOrder, purchase_orders_from_rows
+from commerce.stock import OrderLine, PurchaseOrder, orders_to_add, parse_po_head, purchase_orders_from_rows
 
 from .db import purchase_order, purchase_order_line, sync_record
 
@@ -40,40 +40,25 @@ def order(conn: Connection, number: str) -> Optional[PurchaseOrder]:
 def add_orders(engine: Engine, orders: Iterable[PurchaseOrder]) -> tuple[list[str], list[str]]:
     """Store new orders in one transaction: one already stored with the same content is skipped, with
     another content refused (then nothing is stored). Returns (added, skipped) numbers."""
-    added, skipped = [], []
     with engine.begin() as conn:
-        for o in orders:
-            have = order(conn, o.number)
-            if have is not None:
-                if have == o:
-                    skipped.append(o.number)
-                    continue
-                raise CommerceError(f"commande {o.number} déjà enregistrée avec un autre contenu : "
-                                    "donnez un autre numéro à la nouvelle commande")
+        new, skipped = orders_to_add(orders, lambda number: order(conn, number))
+        for o in new:
             po_id = conn.execute(insert(purchase_order).values(
                 number=o.number, supplier=o.supplier, expected_date=o.expected,
                 created_at=datetime.now().replace(microsecond=0))).inserted_primary_key[0]
             conn.execute(insert(purchase_order_line), [
                 dict(po_id=po_id, line_no=i, gtin13=l.gtin13, qty=l.qty, unit_cost=l.unit_cost, pack=l.pack)
                 for i, l in enumerate(o.lines, 1)])
-            added.append(o.number)
-    return added, skipped
+    return [o.number for o in new], skipped
 
 
 def order_from_form(number: str, supplier: str, expected: str, lines_text: str):
     """The form's fields -> (order or None, errors). One line per product: `BARCODE QTY [COST [PACK]]`
     (cost in euros excluding VAT, as 1,80). Errors name the line and the reason."""
-    from commerce.stock import parse_date
-    head = []  # the order's own fields, named as such (not as a line)
-    supplier = " ".join(str(supplier or "").split())
-    if not supplier or len(supplier) > 80:
-        head.append("fournisseur : vide ou trop long (80 caractères au plus)")
-    try:
-        parse_date(expected or "", "date de livraison prévue")
+    try:  # the order's own fields first, named as such (not as its first line)
+        parse_po_head(supplier, expected)
     except CommerceError as e:
-        head.append(str(e))
-    if head:
-        return None, head
+        return None, [str(e)]
     rows = []
     for text in lines_text.splitlines():
         words = text.replace(";", " ").split()

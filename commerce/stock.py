@@ -28,7 +28,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable, Mapping, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 from .catalogue import RowError
 from .errors import CommerceError
@@ -259,6 +259,31 @@ def check_po_header(fieldnames) -> None:
                             + " (attendu : " + ",".join(PO_COLUMNS) + "[,pack])")
 
 
+def parse_po_head(supplier, expected) -> tuple[str, date]:
+    """An order's supplier (spaces folded, 80 characters at most) and expected delivery date."""
+    supplier = " ".join(str(supplier or "").split())
+    if not supplier or len(supplier) > 80:
+        raise CommerceError("fournisseur vide ou trop long (80 caractères au plus)")
+    return supplier, parse_date(expected or "", "date de livraison prévue")
+
+
+def orders_to_add(orders: Iterable[PurchaseOrder], stored: Callable[[str], Optional[PurchaseOrder]]
+                  ) -> tuple[list[PurchaseOrder], list[str]]:
+    """(the orders to store, the numbers already stored with the same content): an order is never
+    changed, so one stored under the same number with another content is refused, naming it."""
+    new, same = [], []
+    for o in orders:
+        have = stored(o.number)
+        if have is None:
+            new.append(o)
+        elif have == o:
+            same.append(o.number)
+        else:
+            raise CommerceError(f"commande {o.number} déjà enregistrée avec un autre contenu : "
+                                "donnez un autre numéro à la nouvelle commande")
+    return new, same
+
+
 def purchase_orders_from_rows(rows: Iterable[dict]) -> tuple[list[PurchaseOrder], list[RowError]]:
     """CSV rows (one per order line) -> orders, grouped by `po` in file order, and the refused rows.
 
@@ -276,10 +301,7 @@ def purchase_orders_from_rows(rows: Iterable[dict]) -> tuple[list[PurchaseOrder]
             if None in row:
                 raise CommerceError("trop de colonnes")
             number = parse_po_number(number_raw)
-            supplier = " ".join(str(row.get("supplier") or "").split())
-            if not supplier or len(supplier) > 80:
-                raise CommerceError("fournisseur vide ou trop long (80 caractères au plus)")
-            expected = parse_date(row.get("expected_date") or "", "date de livraison prévue")
+            supplier, expected = parse_po_head(row.get("supplier"), row.get("expected_date"))
             gtin = parse_gtin(str(row.get("barcode") or "").strip()).gtin13
             qty = parse_qty(row.get("qty") or "", "quantité commandée")
             cost_text = str(row.get("unit_cost") or "").strip()
@@ -637,13 +659,18 @@ _SCRAP_ALIASES = {"casse": "damaged", "abime": "damaged", "abîmé": "damaged", 
                   "périmé": "expired", "dlc": "expired", "vol": "theft", "unknown": "theft", "inconnue": "theft"}
 
 
-def parse_scrap_reason(text: str) -> str:
+def _choice(text, keys, aliases: Mapping[str, str], refusal: str) -> str:
+    """A key of `keys` as typed, in English or by its French alias; else `refusal` (French)."""
     word = str(text).strip().lower()
-    key = word if word in SCRAP_REASONS else _SCRAP_ALIASES.get(word)
+    key = word if word in keys else aliases.get(word)
     if key is None:
-        raise CommerceError(f"motif de rebut « {text} » inconnu : damaged (casse), expired (date dépassée) "
-                            "ou theft (vol, démarque inconnue)")
+        raise CommerceError(refusal)
     return key
+
+
+def parse_scrap_reason(text: str) -> str:
+    return _choice(text, SCRAP_REASONS, _SCRAP_ALIASES, f"motif de rebut « {text} » inconnu : damaged (casse), "
+                   "expired (date dépassée) ou theft (vol, démarque inconnue)")
 
 
 def scrap_move(gtin13: str, qty: int, reason: str, source: str, unit_cost: Optional[int] = None,
@@ -687,12 +714,8 @@ _CONDITION_ALIASES = {"revendable": "resaleable", "rebut": "scrap", "fournisseur
 
 
 def parse_condition(text: str) -> str:
-    word = str(text).strip().lower()
-    key = word if word in CONDITIONS else _CONDITION_ALIASES.get(word)
-    if key is None:
-        raise CommerceError(f"état « {text} » inconnu : resaleable (revendable), scrap (rebut) ou "
-                            "supplier (retour fournisseur)")
-    return key
+    return _choice(text, CONDITIONS, _CONDITION_ALIASES, f"état « {text} » inconnu : resaleable (revendable), "
+                   "scrap (rebut) ou supplier (retour fournisseur)")
 
 
 def disposal_move(gtin13: str, qty: int, condition: str, source: str, unit_cost: Optional[int] = None,

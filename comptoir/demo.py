@@ -8,6 +8,7 @@ the kiosk's figures with the back office's.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import shutil
@@ -55,21 +56,21 @@ def start_scale():
     return SimScale(weight_g=DEMO_WEIGHT_G)
 
 
+@functools.lru_cache(maxsize=1)
+def demo_products() -> tuple:
+    """The bundled catalogue's products (its refused rows left out, as the import leaves them)."""
+    from commerce.catalogue import parse_rows
+    with CATALOGUE.open(encoding="utf-8", newline="") as f:
+        return tuple(p for p in parse_rows(csv.DictReader(f)) if not hasattr(p, "reason"))
+
+
 def seed_counter(db_path: Path) -> None:
     """The kiosk's demo customers (loyalty cards 049…), staff pricelist and promotions, on the first
     products of the catalogue (kiosk.accounts.seed_demo)."""
     from kiosk import accounts
     from kiosk.store import KioskStore
 
-    gtins = []
-    with CATALOGUE.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            try:
-                gtins.append(parse_gtin(row["barcode"]).gtin13)
-            except CommerceError:
-                continue
-            if len(gtins) == 4:
-                break
+    gtins = [p.gtin13 for p in demo_products()[:4]]
     store = KioskStore(db_path)
     try:
         accounts.seed_demo(store.conn, gtins)
@@ -92,11 +93,8 @@ def seed_stock(db_path: Path) -> None:
     try:
         if store.conn.execute("SELECT count(*) FROM stock_move").fetchone()[0]:
             return
-        from commerce.catalogue import parse_rows
-        with CATALOGUE.open(encoding="utf-8", newline="") as f:
-            products = [p for p in parse_rows(csv.DictReader(f)) if not hasattr(p, "reason")]
         moves = [Move(stock.ADJUSTMENT, p.gtin13, DEMO_SHELF_UNITS, stock.INVENTORY, stock.SHELF,
-                      "stock initial de la démo", None, p.price) for p in products]
+                      "stock initial de la démo", None, p.price) for p in demo_products()]
         with store.conn:
             store.conn.execute("BEGIN IMMEDIATE")
             stock_store.record_moves(store.conn, "count", moves, ref="stock-initial", operator="démo", sync=False)

@@ -112,10 +112,14 @@ class RegisterDriver:
     def present(self, code: str) -> dict:
         """A code presented to the scanner by the cashier: the same code as the last scan waits past
         the double-read window first, so that it counts (scripts: `scan X` twice is two items)."""
-        last, at = self._last_scan
-        if code == last:
-            time.sleep(max(0.0, at + DOUBLE_READ_S - time.monotonic()))
+        self.past_double_read(code)
         return self.scan(code)
+
+    def past_double_read(self, text: str) -> None:
+        """Wait until `text` sent again would not be taken for a double read of the last scan."""
+        last, at = self._last_scan
+        if text and text == last:
+            time.sleep(max(0.0, at + DOUBLE_READ_S - time.monotonic()))
 
     def typed_key(self, text: str, keysym: str) -> dict:
         """Text typed into the entry (an amount, a quantity, 10%…), then a command key."""

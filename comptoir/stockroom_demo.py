@@ -37,15 +37,11 @@ def demo_orders(today: date):
 def setup_stockroom(var: Path, backoffice_url: str, db_url: str) -> tuple[Path, str]:
     """The stockroom kiosk: its device in the back office, its TOML, its store with the catalogue,
     the demo class and the expected deliveries."""
-    import csv
-
     from backoffice.db import make_engine
     from backoffice.devices import register_device
-    from commerce.catalogue import parse_rows
+    from backoffice.purchasing import add_orders
     from kiosk import operators_store
     from kiosk.store import KioskStore
-
-    from backoffice.purchasing import add_orders
 
     engine = make_engine(db_url)
     token = register_device(engine, DEVICE, REGISTER, "Réserve")
@@ -62,8 +58,7 @@ def setup_stockroom(var: Path, backoffice_url: str, db_url: str) -> tuple[Path, 
     store = KioskStore(var / "reserve-1.db")
     try:
         if store.product_count() == 0:
-            with demo.CATALOGUE.open(encoding="utf-8", newline="") as f:
-                store.upsert_products([p for p in parse_rows(csv.DictReader(f)) if not hasattr(p, "reason")])
+            store.upsert_products(demo.demo_products())
         operators_store.ensure_demo_operators(store)
     finally:
         store.close()

@@ -33,7 +33,7 @@ import shlex
 import time
 from pathlib import Path
 
-from .register_driver import DOUBLE_READ_S, DriverError, RegisterDriver
+from .register_driver import DriverError, RegisterDriver
 
 USAGE = {"login": "login BADGE", "receive": "receive PO", "note": "note BL-123", "scan": "scan CODE [QTÉ]",
          "announced": "announced CODE QTÉ", "damaged": 'damaged CODE QTÉ "MOTIF"', "dlc": "dlc CODE AAAA-MM-JJ",
@@ -61,9 +61,7 @@ class StockroomDriver(RegisterDriver):
 
     def answer_text(self, text: str) -> dict:
         """A prompt answered with typed words (a delivery note, a reason), then Entrée."""
-        last, at = self._last_scan
-        if text and text == last:  # typed at machine speed it reads as a scan: past the double-read window
-            time.sleep(max(0.0, at + DOUBLE_READ_S - time.monotonic()))
+        self.past_double_read(text)  # typed at machine speed, words read as a scan too
         if text:
             self.type_checked(text)
         st = self._act(lambda: self.kb.key("Return"))

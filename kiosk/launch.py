@@ -82,3 +82,18 @@ class CameraThread:
 
     def stop(self):
         self._stop.set()
+
+
+def open_scanner(uri: str, on_code, on_error, on_frame=None):
+    """The scanner of a kiosk's TOML ([scanner] uri), started: a serial scanner, or a camera
+    (CameraThread, frames to `on_frame` for a preview). Callbacks come from the device's thread.
+    A keyboard wedge needs nothing (its keys reach the window): no uri, None. DeviceError if it
+    cannot be opened."""
+    if not uri:
+        return None
+    if uri.startswith("camera://"):
+        return CameraThread(uri, on_code, on_frame)
+    from drivers.scanner.serial import SerialScanner
+    scanner = SerialScanner(uri, on_scan=on_code, on_error=on_error)
+    scanner.start()
+    return scanner

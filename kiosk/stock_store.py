@@ -352,23 +352,21 @@ class StockStore:
                                 (gtin13,)).fetchone()
         return Product(*row) if row else None
 
-    def names(self, gtins: Iterable[str]) -> dict[str, str]:
+    def _product_column(self, column: str, gtins: Iterable[str]) -> dict:
+        """{gtin13: column} for the products of the catalogue among `gtins`, 500 at a time."""
         keys = list(dict.fromkeys(gtins))
         out = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             out.update(self.conn.execute(
-                f"SELECT gtin13, name FROM product WHERE gtin13 IN ({','.join('?' * len(chunk))})", chunk))
+                f"SELECT gtin13, {column} FROM product WHERE gtin13 IN ({','.join('?' * len(chunk))})", chunk))
         return out
 
+    def names(self, gtins: Iterable[str]) -> dict[str, str]:
+        return self._product_column("name", gtins)
+
     def prices(self, gtins: Iterable[str]) -> dict[str, int]:
-        keys = list(dict.fromkeys(gtins))
-        out = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i:i + 500]
-            out.update(self.conn.execute(
-                f"SELECT gtin13, price FROM product WHERE gtin13 IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+        return self._product_column("price", gtins)
 
     def unit_cost(self, gtin13: str) -> Optional[int]:
         row = self.conn.execute("SELECT unit_cost FROM product_supplier WHERE gtin13 = ?", (gtin13,)).fetchone()
@@ -496,18 +494,10 @@ class StockStore:
         def write():
             if cursor is not None:
                 self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('orders_cursor', ?)", (str(cursor),))
-            added, skipped = [], []
-            for o in orders:
-                have = self.order(o.number)
-                if have is not None:
-                    if have == o:
-                        skipped.append(o.number)
-                        continue
-                    raise CommerceError(f"commande {o.number} déjà importée avec un autre contenu : "
-                                        "donnez un autre numéro à la nouvelle commande")
+            new, skipped = stock.orders_to_add(orders, self.order)
+            for o in new:
                 self._insert_order(o, source, at)
-                added.append(o.number)
-            return added, skipped
+            return [o.number for o in new], skipped
         return self._write(write)
 
     def _insert_order(self, o: PurchaseOrder, source: str, at: Optional[datetime]) -> None:

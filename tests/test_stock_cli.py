@@ -52,7 +52,7 @@ def test_purchase_import_refuses_bad_rows_with_their_line_and_keeps_the_rest(db,
     # a French spreadsheet export (semicolons) with the same number and another content is refused
     g = write_csv(tmp_path / "autre.csv", HEADER.replace(",", ";"), [f"PO-1;Autre;2025-03-15;{CROC};1;1,00;"])
     assert run(stock_cli.purchase_main, "import", g, "--database", db) == 2
-    assert capsys.readouterr().err == ("comptoir purchase import : commande PO-1 déjà importée avec un autre "
+    assert capsys.readouterr().err == ("comptoir purchase import : commande PO-1 déjà enregistrée avec un autre "
                                        "contenu : donnez un autre numéro à la nouvelle commande\n")
     h = write_csv(tmp_path / "entete.csv", "po,supplier,barcode,qty", [])
     assert run(stock_cli.purchase_main, "import", h, "--database", db) == 2

@@ -41,7 +41,7 @@ from drivers.uri import DeviceError  # noqa: E402
 from sync.pusher import Pusher  # noqa: E402
 
 from ..config import KioskConfig  # noqa: E402
-from ..launch import refresh_catalogue  # noqa: E402
+from ..launch import open_scanner, refresh_catalogue  # noqa: E402
 from ..register_service import Feedback, RegisterService, plural_tickets, signed_eur  # noqa: E402
 from ..store import KioskStore  # noqa: E402
 from .. import operators_store  # noqa: E402
@@ -333,22 +333,18 @@ class RegisterApp(CounterMixin, App):
                 from drivers.display import open_display
                 self.service.displays.append(open_display(self.cfg.display["uri"]))
             uri = self.cfg.scanner.get("uri")
-            if uri and uri.startswith("camera://"):
-                self._start_camera(uri)
-            elif uri:
-                from drivers.scanner.serial import SerialScanner
-                self.external_scanner = SerialScanner(
-                    uri, on_scan=lambda code: Clock.schedule_once(lambda dt: self._external_scan(code)),
-                    on_error=lambda e: Clock.schedule_once(lambda dt: self._show(Feedback(str(e), "error"))))
-                self.external_scanner.start()
+            view, on_frame = self._camera_preview() if uri and uri.startswith("camera://") else (None, None)
+            self.external_scanner = open_scanner(
+                uri, lambda code: Clock.schedule_once(lambda dt: self._external_scan(code)),
+                lambda e: Clock.schedule_once(lambda dt: self._show(Feedback(str(e), "error"))), on_frame)
+            if view is not None:
+                self.root.ids.sm.get_screen("vente").ids.camera_box.add_widget(view)
         except DeviceError as e:
             self._show(Feedback(f"Périphérique : {e}", "error"))
 
-    def _start_camera(self, uri):
-        """A camera (or a video file) as the scanner, the picture shown in the window to aim."""
+    def _camera_preview(self):
+        """(the picture of the camera shown in the window so the student can aim, its frame callback)."""
         from kivy.uix.image import Image
-
-        from ..launch import CameraThread
 
         view = Image(fit_mode="contain")
         latest = {}
@@ -358,13 +354,10 @@ class RegisterApp(CounterMixin, App):
             if frame is not None:
                 view.texture = _gray_texture(frame)
 
-        def on_frame(frame):
+        def on_frame(frame):  # from the camera's thread
             latest["frame"] = frame
             Clock.schedule_once(show)
-
-        self.external_scanner = CameraThread(
-            uri, lambda code: Clock.schedule_once(lambda dt: self._external_scan(code)), on_frame)
-        self.root.ids.sm.get_screen("vente").ids.camera_box.add_widget(view)
+        return view, on_frame
 
     def _watch_drawer(self):
         """Where the printer reports the drawer sensor, warn when the drawer stays open."""

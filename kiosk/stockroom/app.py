@@ -50,7 +50,7 @@ from sync.pusher import PushError, Pusher  # noqa: E402
 
 from .. import operators_store  # noqa: E402
 from ..config import KioskConfig  # noqa: E402
-from ..launch import refresh_catalogue  # noqa: E402
+from ..launch import open_scanner, refresh_catalogue  # noqa: E402
 from ..register_service import Feedback  # noqa: E402
 from ..signin_service import SignInService  # noqa: E402
 from ..stock_store import StockStore  # noqa: E402
@@ -183,30 +183,13 @@ class StockroomApp(App):
             self.external_scanner.stop()
 
     def _open_scanner(self):
-        uri = self.cfg.scanner.get("uri")
-        if not uri:
-            return  # a keyboard wedge needs nothing: its keys reach the window
-        if uri.startswith("camera://"):
-            self._start_camera(uri)
-            return
+        """The TOML's serial or camera scanner (the camera read blind: the register shows its picture)."""
         try:
-            from drivers.scanner.serial import SerialScanner
-            self.external_scanner = SerialScanner(
-                uri, on_scan=lambda code: Clock.schedule_once(lambda dt: self._external_scan(code)),
-                on_error=lambda e: Clock.schedule_once(lambda dt: self._show(Feedback(str(e), "error"))))
-            self.external_scanner.start()
+            self.external_scanner = open_scanner(
+                self.cfg.scanner.get("uri"), lambda code: Clock.schedule_once(lambda dt: self._external_scan(code)),
+                lambda e: Clock.schedule_once(lambda dt: self._show(Feedback(str(e), "error"))))
         except DeviceError as e:
             self._show(Feedback(f"Douchette : {e}", "error"))
-
-    def _start_camera(self, uri):
-        """A camera (a tablet's, or a video file) as the scanner: one event per code in view. The
-        register shows the picture to aim; the stockroom reads it blind."""
-        from ..launch import CameraThread
-        try:
-            self.external_scanner = CameraThread(
-                uri, lambda code: Clock.schedule_once(lambda dt: self._external_scan(code)))
-        except DeviceError as e:
-            self._show(Feedback(f"Caméra : {e}", "error"))
 
     def _external_scan(self, code):
         self._submit("scan", code)
