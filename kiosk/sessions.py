@@ -313,7 +313,12 @@ def _check_day_open(conn: sqlite3.Connection, register: str, now: datetime, acti
     number = _day_closing(conn, register, now.date())
     if number is not None:
         raise CommerceError(f"journée du {now:%d/%m/%Y} déjà clôturée sur la caisse {register} (clôture "
-                            f"n° {number}) : impossible de {action} avant demain")
+                            f"n° {number}) : impossible {_de(action)} avant demain")
+
+
+def _de(verb: str) -> str:
+    """« de vendre », « d'ouvrir la caisse »: French elides de before a vowel."""
+    return f"d'{verb}" if verb[:1] in "aeiouéèêh" else f"de {verb}"
 
 
 def open_session(conn: sqlite3.Connection, register: str, operator: str, opening_count: cash.CashCount,

@@ -77,7 +77,8 @@ def test_a_day_through_the_service(env):
     assert "CLÔTURE Z" in z and "MODE FORMATION" in z and amount_on(z, "Écart total") == "-0,30"
     status, why = svc.session_status()
     assert status == "none"
-    assert "déjà clôturée" in svc.open_session({2000: 1}).message  # the day is over
+    fb = svc.open_session({2000: 1})
+    assert "déjà clôturée" in fb.message and "impossible d'ouvrir" in fb.message, fb.message  # the day is over
 
 
 def test_a_session_over_24_hours_must_be_closed_first_and_closes_its_own_day(env):
