@@ -307,11 +307,16 @@ class RegisterApp(CounterMixin, App):
         self._show_operators()
         self.sm.current = "connexion"
         self._show(Feedback("Scannez votre badge pour commencer."))
-        self.pusher.start()
         self._open_devices()
         self._watch_drawer()
+        Clock.schedule_once(lambda dt: self._ready_to_scan(), 0)
+
+    def _ready_to_scan(self):
+        self._write_state(ready=True)
+        # Background work starts once the window takes scans: its imports and first requests would
+        # otherwise share the interpreter with the window's first frame.
+        self.pusher.start()
         threading.Thread(target=self._pull_catalogue, name="catalogue", daemon=True).start()
-        Clock.schedule_once(lambda dt: self._write_state(ready=True), 0)
 
     def on_stop(self):
         self.pusher.stop()
