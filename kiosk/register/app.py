@@ -288,17 +288,23 @@ class RegisterApp(CounterMixin, App):
 
         from ..screens import LazyScreenManager
         Factory.register("LazyScreenManager", cls=LazyScreenManager)
-        Builder.load_file(str(Path(__file__).with_name("counter.kv")))  # rules of the counter's screens
-        root = Builder.load_file(str(Path(__file__).with_name("layout.kv")))
+        root = Builder.load_file(str(Path(__file__).with_name("layout.kv")))  # the window and sign-in
         for name, (cls, props) in self.LAZY_SCREENS.items():
             root.ids.sm.lazy[name] = lambda cls=cls, props=props, name=name: getattr(Factory, cls)(name=name, **props)
-        root.ids.sm.prepare = lambda: Builder.load_file(str(Path(__file__).with_name("later.kv")))
+        root.ids.sm.prepare = self.load_later_rules
         root.ids.sm.lazy["vente"] = self._make_sale_screen  # after sign-in: the window opens on sign-in
         Window.bind(on_key_down=self._on_key_down, on_textinput=self._on_textinput)
         _keep_text_input_on()
         Clock.schedule_interval(self._tick, 0.1)
         Clock.schedule_interval(lambda dt: self._refresh_sync(), 2.0)
         return root
+
+    def load_later_rules(self):
+        """The rules of what comes after sign-in (sale screen, counter, popups, other screens), read
+        once, the first time one is made."""
+        if not getattr(self, "_later_rules", False):
+            self._later_rules = True
+            Builder.load_file(str(Path(__file__).with_name("later.kv")))
 
     def on_start(self):
         # Ctrl-C or a stop from the demo closes the window cleanly (the sale in progress is not a sale).
@@ -893,6 +899,7 @@ class RegisterApp(CounterMixin, App):
     def open_search(self):
         if self.search_popup is None:
             self._search = ("", [], 0)
+            self.load_later_rules()
             self.search_popup = SearchPopup()
             self.search_popup.bind(on_dismiss=self._forget_popups)
             self.search_popup.ids.query.bind(text=lambda *a: self._bump())
@@ -948,6 +955,7 @@ class RegisterApp(CounterMixin, App):
     def open_about(self):
         if self.about_popup is None:
             from ..version import VERSION
+            self.load_later_rules()
             self.about_popup = AboutPopup(body=ABOUT.format(version=VERSION, count=self.store.product_count()))
             self.about_popup.bind(on_dismiss=self._forget_popups)
             self.about_popup.open()

@@ -120,6 +120,7 @@ class CounterMixin:
         self.wedge.clear()
         self.entry = ""
         self.prompt = Prompt(kind, title, hint, answer, masked)
+        self.load_later_rules()
         self.prompt_popup = PromptPopup(heading=title, hint=hint, masked=masked)
         self.prompt_popup.open()
         self._show(Feedback(said or hint))
