@@ -24,7 +24,8 @@ EAN8_NAMES = {"EAN8", "EAN-8", "EAN_8"}
 
 def check_digit(body: str) -> str:
     """Mod-10 check digit of the digits before it (weights 3,1,3,… from the right)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    right = body[::-1]  # the digit next to the check digit weighs 3
+    total = 3 * sum(map(int, right[0::2])) + sum(map(int, right[1::2]))
     return str((10 - total % 10) % 10)
 
 
