@@ -102,6 +102,18 @@ def seed_stock(db_path: Path) -> None:
         store.close()
 
 
+def kiosk_toml(backoffice_url: str, scale_port: str = "") -> str:
+    """The demo register's TOML; with the simulated scale's pseudo-terminal while the demo runs (the
+    file is written again without it when the demo stops: the terminal is gone, or someone else's)."""
+    return ("# Caisse de démonstration (périphériques simulés)\n"
+            f'[kiosk]\nregister = "{REGISTER}"\ndevice = "{DEVICE}"\ncashier = "Élève démo"\n'
+            'database = "kiosk-1.db"\n\n'
+            f'[backoffice]\nurl = "{backoffice_url}"\n\n'
+            '[printer]\nbackend = "sim"\nout_dir = "receipts"\ncolumns = 42\ndrawer_pin = 2\n'
+            + (f'\n[scale]                # simulated Toledo 8217 scale on a pseudo-terminal\n'
+               f'uri = "serial://{scale_port}?baudrate=9600"\n' if scale_port else ""))
+
+
 def setup_shop(var: Path, backoffice_url: str, scale_port: str = "") -> tuple[str, Path, str]:
     """Back-office database with the bundled catalogue, a registered kiosk and its TOML config
     (with the simulated scale's pseudo-terminal when one runs)."""
@@ -121,13 +133,7 @@ def setup_shop(var: Path, backoffice_url: str, scale_port: str = "") -> tuple[st
     token = register_device(engine, DEVICE, REGISTER, "Caisse 1")
     engine.dispose()
     toml = var / "kiosk-1.toml"
-    toml.write_text(
-        "# Caisse de démonstration (périphériques simulés)\n"
-        f'[kiosk]\nregister = "{REGISTER}"\ndevice = "{DEVICE}"\ncashier = "Élève démo"\ndatabase = "kiosk-1.db"\n\n'
-        f'[backoffice]\nurl = "{backoffice_url}"\n\n'
-        '[printer]\nbackend = "sim"\nout_dir = "receipts"\ncolumns = 42\ndrawer_pin = 2\n'
-        + (f'\n[scale]                # simulated Toledo 8217 scale on a pseudo-terminal\n'
-           f'uri = "serial://{scale_port}?baudrate=9600"\n' if scale_port else ""), encoding="utf-8")
+    toml.write_text(kiosk_toml(backoffice_url, scale_port), encoding="utf-8")
     seed_counter(var / "kiosk-1.db")
     seed_stock(var / "kiosk-1.db")
     return db_url, toml, token
@@ -404,6 +410,7 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
     finally:
         stop(register, backoffice)
         scale.close()
+        toml.write_text(kiosk_toml(url), encoding="utf-8")
         if screen is not None:
             screen.stop()
 
@@ -435,4 +442,5 @@ def run_interactive(var: Path, port: int) -> int:
     finally:
         stop(register, stockroom, backoffice)
         scale.close()
+        toml.write_text(kiosk_toml(url), encoding="utf-8")
         log("arrêté proprement")

@@ -181,9 +181,18 @@ class RegisterDriver:
     def select(self, n: int) -> dict:
         """Select goods line n (from 1) with the arrows."""
         st = self.to_sale()
+        lines = st.get("lines") or []
+        if not 1 <= n <= len(lines):
+            raise DriverError(f"ligne {n} inexistante : le ticket a {len(lines)} ligne(s)")
         step = (n - 1) - (st.get("selected") if st.get("selected") is not None else 0)
         arrows = ["Down" if step > 0 else "Up"] * abs(step)
-        return self._act(lambda: self.kb.key(*arrows), commands=len(arrows)) if arrows else st
+        if arrows:
+            st = self._act(lambda: self.kb.key(*arrows), commands=len(arrows))
+        if st.get("selected") != n - 1:
+            chosen = (st.get("selected") or 0) + 1
+            raise DriverError(f"ligne {n} non sélectionnée : la fenêtre a choisi la ligne {chosen}")
+        # the window's message is still the last action's (a refusal, perhaps): the selection is the news
+        return {**st, "message": f"Ligne {n} choisie : {lines[n - 1]['label']}", "level": "info"}
 
     def discount(self, scope: str, value: str) -> dict:
         self.to_sale()

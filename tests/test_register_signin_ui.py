@@ -33,12 +33,18 @@ def test_sign_in_out_and_every_attempt_journalled(screen, tmp_path):  # noqa: F8
         st = d.key("Down")  # the first name: the teacher
         while st["login_choice"] != "eleve2":
             st = d.key("Down")
+        time.sleep(0.4)
+        st = d.scan(CROC)  # a product scanned on the code screen: refused, and not left in the code field
+        assert st["level"] == "error" and st["entry"] == "", st
+        st = d.key("Return")  # Entrée alone is no wrong code
+        assert st["message"] == "Hugo Bernard : tapez votre code, puis Entrée" and st["entry"] == "", st
         d.kb.type("9999", delay_ms=120)
         st = d.key("Return")
         assert st["level"] == "error" and st["operator"] is None and "Hugo Bernard" in st["message"]
         d.kb.type("2222", delay_ms=120)
         st = d.key("Return")
         assert st["operator"] == "eleve2" and st["screen"] == "vente", st["message"]
+        assert st["entry"] == "", "the code must not stay on screen after sign-in"
     finally:
         reg.close()
     r = subprocess.run([sys.executable, "-m", "comptoir.cli", "fiscal", "verify", "--database", str(tmp_path / "kiosk.db")],

@@ -465,6 +465,7 @@ class RegisterApp(CounterMixin, App):
         if self.wedge.duplicates > duplicates:  # a double read of the same code: nothing to do
             return
         if self.sm.current == "connexion":
+            self.entry = ""  # a code or a badge never stays on screen (nor counts twice)
             if entry is None:
                 self.login_pin("")
             elif entry.kind == "scan" and len(entry.text) >= 8:  # a badge (EAN-13)
@@ -571,6 +572,9 @@ class RegisterApp(CounterMixin, App):
         pin = self.take_entry() if pin is None else pin
         if self.login_choice is None:
             self._show(Feedback("Touchez d'abord votre nom, ou scannez votre badge", "error"))
+            return
+        if not pin:  # Entrée alone is not a wrong code: nothing is counted
+            self._show(Feedback(f"{self.login_for}, puis Entrée", "error"))
             return
         try:
             result = self.signin.pin(self.login_choice, pin)

@@ -170,12 +170,16 @@ class StockroomApp(App):
     def on_start(self):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *a: Clock.schedule_once(lambda dt: self.stop()))
-        self.pusher.start()
         self._open_scanner()
-        threading.Thread(target=self._pull_catalogue, name="catalogue", daemon=True).start()
         self.go_home()
         self._show(Feedback("Scannez votre badge pour commencer."))
-        Clock.schedule_once(lambda dt: self._write_state(ready=True), 0)
+        Clock.schedule_once(lambda dt: self._ready_to_scan(), 0)
+
+    def _ready_to_scan(self):
+        self._write_state(ready=True)
+        # as the register: background work starts once the window takes scans
+        self.pusher.start()
+        threading.Thread(target=self._pull_catalogue, name="catalogue", daemon=True).start()
 
     def on_stop(self):
         self.pusher.stop()
