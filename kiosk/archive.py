@@ -237,6 +237,7 @@ def _journal(conn: sqlite3.Connection, register: str, period: rules.Period) -> l
                                "ORDER BY number", (register, period.first.isoformat(), period.after.isoformat())))
     for row in rows:
         row["details"] = json.loads(row["details"])
+        row.pop("canonical", None)  # the archive is sealed as a whole (its own hash and signature)
     return rows
 
 

@@ -262,17 +262,20 @@ def _outbox_orphans(conn: sqlite3.Connection) -> list[tuple[str, int]]:
 
 # -- journal -----------------------------------------------------------------------------------
 def _journal(conn: sqlite3.Connection) -> list[ChainReport]:
+    have = {row[1] for row in conn.execute("PRAGMA table_info(journal)")}
+    sealed = "canonical" if "canonical" in have else "NULL"  # absent until a version with it opens the base
     return journal_chain(conn.execute(
-        "SELECT register, number, created_at, operator, kind, details, prev_hash, hash FROM journal "
+        f"SELECT register, number, created_at, operator, kind, details, prev_hash, hash, {sealed} FROM journal "
         "ORDER BY register, number"))
 
 
 def journal_chain(rows, anchored: bool = False) -> list[ChainReport]:
-    """Journal entries (register, number, created_at, operator, kind, details, prev_hash, hash) in
-    (register, number) order; `details` as stored (canonical JSON text) or already decoded."""
+    """Journal entries (register, number, created_at, operator, kind, details, prev_hash, hash[, sealed
+    canonical]) in (register, number) order; `details` as stored (canonical JSON text) or already decoded.
+    The sealed copy, where the row has one, names the field that changed."""
     reports: dict[str, ChainReport] = {}
     state: dict[str, tuple[int, str]] = {}
-    for register, number, created_at, operator, kind, details, prev_hash, digest in rows:
+    for register, number, created_at, operator, kind, details, prev_hash, digest, *sealed in rows:
         report = reports.setdefault(register, ChainReport("journal", register))
         if register not in state:
             state[register] = (number - 1, prev_hash) if anchored else (0, fiscal.GENESIS)
@@ -295,8 +298,11 @@ def journal_chain(rows, anchored: bool = False) -> list[ChainReport]:
             problem(number, "details", f"événement n° {number} : détails illisibles")
         else:
             if _chain_hash(prev_hash, canonical) != digest:
-                problem(number, None, f"événement n° {number} : contenu ou empreinte modifié "
-                                      "(type, horodatage, caisse, opérateur, détails)")
+                if sealed and sealed[0]:
+                    _name_changed_fields(problem, "événement", number, sealed[0], canonical, prev_hash, digest)
+                else:
+                    problem(number, None, f"événement n° {number} : contenu ou empreinte modifié "
+                                          "(type, horodatage, caisse, opérateur, détails)")
         state[register] = (number, digest)
     return list(reports.values())
 

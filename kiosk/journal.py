@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS journal (
     details TEXT NOT NULL,            -- canonical JSON (commerce.fiscal.details_json)
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL,
+    canonical TEXT,                   -- the bytes hashed, as sealed: tells which field changed (NULL before)
     PRIMARY KEY (register, number)
 );
 """
@@ -56,11 +57,12 @@ def append(conn: sqlite3.Connection, kind: str, register: str, operator: str, de
     entry = fiscal.JournalEntry(register=register, number=number,
                                 timestamp=(now or datetime.now()).replace(microsecond=0).isoformat(),
                                 operator=operator, kind=kind, details=dict(details))
-    digest = fiscal.chain_hash(prev_hash, fiscal.canonical_event(entry))
-    conn.execute("INSERT INTO journal(register, number, created_at, operator, kind, details, prev_hash, hash) "
-                 "VALUES (?,?,?,?,?,?,?,?)",
+    canonical = fiscal.canonical_event(entry)
+    digest = fiscal.chain_hash(prev_hash, canonical)
+    conn.execute("INSERT INTO journal(register, number, created_at, operator, kind, details, prev_hash, hash, "
+                 "canonical) VALUES (?,?,?,?,?,?,?,?,?)",
                  (register, number, entry.timestamp, operator, kind, fiscal.details_json(entry.details),
-                  prev_hash, digest))
+                  prev_hash, digest, canonical.decode("utf-8")))
     # To the back office in the same transaction, with its seal, so the teacher sees the journal too.
     outbox.enqueue(conn, "journal", f"journal:{register}:{number}",
                    {"register": register, "number": number, "timestamp": entry.timestamp, "operator": operator,

@@ -108,6 +108,7 @@ ADDED_COLUMNS = {
     "ticket_line": (("ht", "INTEGER"), ("kind", "TEXT"), ("origin_ticket_id", "TEXT"), ("origin_line_no", "INTEGER"),
                     ("net", "INTEGER")),
     "payment": (("reference", "TEXT"),),
+    "journal": (("canonical", "TEXT"),),
 }
 # Inalterability is enforced by the database, not only by this code.
 FROZEN_TABLES = ("ticket", "ticket_line", "payment", "ticket_vat", "journal")
