@@ -46,20 +46,23 @@ def free_port() -> int:
 
 
 class ThreadedBackOffice:
-    """The real app under uvicorn in a thread, on a free port."""
+    """The real app under uvicorn in a thread, on a free port; stop() then start() again restarts it on
+    the same port (a back office down for a while)."""
 
     def __init__(self, app, port: int | None = None):
-        import uvicorn
+        self.app = app
         self.port = port or free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.server = self.thread = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self):
+    def start(self) -> "ThreadedBackOffice":
+        import uvicorn
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -68,9 +71,20 @@ class ThreadedBackOffice:
             time.sleep(0.01)
         return self
 
-    def __exit__(self, *exc):
+    def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        assert not self.thread.is_alive(), "le back-office de test ne s'est pas arrêté"
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
 
     def get(self, path: str) -> dict:
         with urllib.request.urlopen(self.url + path, timeout=10) as resp:

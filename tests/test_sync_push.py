@@ -6,12 +6,9 @@ SQLite file; the catalogue comes back the same way.
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
-import urllib.request
+
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from backoffice.app import create_app
@@ -25,62 +22,21 @@ from sync import outbox
 from sync.catalogue_pull import pull_catalogue
 from sync.pusher import PushError, Pusher, post_json
 from sync.wire import VERSION
+from sync_support import ThreadedBackOffice, free_port
 
 CROC = Product("3292590049201", "Croc citron", 250, 550, "Confiserie")
 JUS = Product("3297560704173", "Jus d'Orange Mangue 1L", 345, 1000, "Boissons")
 TANGOR = Product("3297560900810", "Jus de tangor", 799, 2000, "Boissons")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class BackOffice:
-    """The real app under uvicorn in a thread; start()/stop() may be called again (same database)."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.app = create_app(engine)
-        self.server = None
-        self.thread = None
-        self.port = free_port()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self):
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("le back-office de test n'a pas démarré")
-            time.sleep(0.01)
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive()
-
-    def get(self, path: str) -> dict:
-        with urllib.request.urlopen(self.url + path, timeout=10) as resp:
-            return json.loads(resp.read())
-
-
 @pytest.fixture
 def bo(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'backoffice.db'}")
     create_all(engine)
-    office = BackOffice(engine)
-    office.start()
+    office = ThreadedBackOffice(create_app(engine)).start()
+    office.engine = engine  # the tests read what was ingested
     yield office
-    if office.thread.is_alive():
+    if office.running:
         office.stop()
     engine.dispose()
 
