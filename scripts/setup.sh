@@ -47,4 +47,4 @@ fi
 
 # Bytecode of our own packages, as a regular install would have it: with PYTHONDONTWRITEBYTECODE set
 # (as on these machines) every start would otherwise compile them again. Up-to-date files are skipped.
-.venv/bin/python -m compileall -q -j 0 commerce drivers kiosk sync backoffice comptoir bench >/dev/null
+.venv/bin/python -m compileall -q -j 0 commerce drivers kiosk sync backoffice comptoir bench
