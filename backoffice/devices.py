@@ -49,6 +49,17 @@ class Device:
     last_seq: int
 
 
+def _check_register_free(conn, code: str, register: str) -> None:
+    """One device per register number: a second one would number its tickets in the same sequence
+    (its first ticket would clash with the register's ticket n° 1 forever)."""
+    other = conn.execute(select(device.c.code).where(device.c.register == register, device.c.code != code,
+                                                     device.c.revoked_at.is_(None))).first()
+    if other is not None:
+        raise DeviceError(f"la caisse {register} est déjà celle de l'appareil « {other.code} » : un numéro de "
+                          f"caisse par appareil (choisissez un autre numéro, ou révoquez d'abord "
+                          f"{other.code} : comptoir devices revoke {other.code})")
+
+
 def register_device(engine: Engine, code: str, register: str, name: str = "") -> str:
     """Create the device ``code`` for register ``register``, or give it a new token.
 
@@ -61,6 +72,7 @@ def register_device(engine: Engine, code: str, register: str, name: str = "") ->
     token = secrets.token_urlsafe(32)
     digest = hash_token(token)
     with engine.begin() as conn:
+        _check_register_free(conn, code, register)
         row = conn.execute(select(device.c.id).where(device.c.code == code)).first()
         if row is None:
             conn.execute(insert(device).values(code=code, register=register, name=name or code,
@@ -126,6 +138,7 @@ def add_device(engine: Engine, code: str, register: str, name: str = "", now: Op
                   enrol_sha256=hash_token(normalize_code(enrolment)),
                   enrol_expires_at=now + timedelta(hours=ENROL_HOURS), revoked_at=None)
     with engine.begin() as conn:
+        _check_register_free(conn, code, register)
         row = conn.execute(select(device).where(device.c.code == code).with_for_update()).first()
         if row is None:
             conn.execute(insert(device).values(code=code, created_at=now, last_seq=0, **values))

@@ -130,7 +130,7 @@ def add_kiosk(code: str, register: str, name: str, database_url) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from backoffice.db import create_all, make_engine
-    from backoffice.devices import register_device
+    from backoffice.devices import DeviceError, register_device
     try:
         from sqlalchemy import select
 
@@ -140,6 +140,9 @@ def add_kiosk(code: str, register: str, name: str, database_url) -> int:
         with engine.connect() as conn:
             existed = conn.execute(select(device.c.id).where(device.c.code == code.strip())).first() is not None
         token = register_device(engine, code, register, name or f"Caisse {register}")
+    except DeviceError as e:
+        print(f"comptoir kiosk : {e}", file=sys.stderr)
+        return 2
     except (SQLAlchemyError, ValueError) as e:
         print(f"comptoir kiosk : base de données inaccessible : {str(getattr(e, 'orig', None) or e).splitlines()[0]}",
               file=sys.stderr)

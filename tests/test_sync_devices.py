@@ -138,6 +138,13 @@ def test_device_rules(engine):  # noqa: F811
         add_device(engine, "caisse-9", " ")
     with pytest.raises(DeviceError, match="inconnu"):
         revoke(engine, "caisse-9")
+    # one device per register number: a second one's tickets would clash with the first's forever
+    with pytest.raises(DeviceError, match="la caisse 1 est déjà celle de l'appareil « caisse-1 »"):
+        add_device(engine, "caisse-4", "1")
+    with pytest.raises(DeviceError, match="la caisse 1 est déjà celle de l'appareil « caisse-1 »"):
+        register_device(engine, "caisse-5", "1")
+    revoke(engine, "caisse-1")
+    assert add_device(engine, "caisse-4", "1")  # the replacement, once the old one is revoked
 
 
 def test_devices_pages_show_last_seen_behind_and_breaks(engine, client):  # noqa: F811
