@@ -353,6 +353,18 @@ def wait_synced(driver: RegisterDriver, db_path: Path, timeout: float = 60.0) ->
     driver.wait(lambda s: outbox_waiting(db_path) == 0, timeout, "l'envoi des enregistrements au back-office")
 
 
+def send_after_a_stop(driver, db_path: Path, timeout: float = 30.0) -> None:
+    """A script stopped on a line: what it recorded before still goes to the back office (the window
+    keeps pushing until it is closed)."""
+    if driver is None:
+        return
+    try:
+        wait_synced(driver, db_path, timeout)
+        log("ce qui a été enregistré avant l'arrêt est envoyé au back-office")
+    except (DriverError, XError, RuntimeError, OSError) as e:
+        log(f"envoi au back-office après l'arrêt : {e}")
+
+
 def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
     if (out / "backoffice.db").exists():
         log(f"{out} contient déjà une boutique de démonstration : elle est remplacée")
@@ -365,7 +377,7 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
     url = f"http://127.0.0.1:{port}"
     scale = start_scale()
     db_url, toml, token = setup_shop(out, url, scale.port)
-    screen = backoffice = register = None
+    screen = backoffice = register = driver = None
     try:
         backoffice = start_backoffice(db_url, port, out / "backoffice.log")
         log(f"back-office : {url}")
@@ -406,6 +418,7 @@ def run_headless(out: Path, sales: int, script: Path | None, port: int) -> int:
         return 0 if summary["match"] else 1
     except (DriverError, XError, RuntimeError, WireError) as e:
         print(f"comptoir demo : {e}", file=sys.stderr)
+        send_after_a_stop(driver, out / "kiosk-1.db")
         return 1
     finally:
         stop(register, backoffice)

@@ -112,7 +112,7 @@ def run_headless(out: Path, script: Path, port: int) -> int:
     url = f"http://127.0.0.1:{port}"
     db_url, _, _ = demo.setup_shop(out, url)
     toml, token = setup_stockroom(out, url, db_url)
-    screen = backoffice = window = None
+    screen = backoffice = window = driver = None
     try:
         backoffice = demo.start_backoffice(db_url, port, out / "backoffice.log")
         demo.log(f"back-office : {url}")
@@ -127,8 +127,7 @@ def run_headless(out: Path, script: Path, port: int) -> int:
             demo.log(f"connexion : {st.get('message')}")
         demo.play_script(driver, script, parse_line, play)
         try:
-            driver.wait(lambda s: demo.outbox_waiting(out / "reserve-1.db") == 0, 60,
-                        "l'envoi des enregistrements au back-office")
+            demo.wait_synced(driver, out / "reserve-1.db")
         except DriverError as e:
             demo.log(str(e))
         summary = stock_summary(out / "reserve-1.db") | {
@@ -140,6 +139,7 @@ def run_headless(out: Path, script: Path, port: int) -> int:
         return 0 if summary["ledger_ok"] and summary["waiting_to_sync"] == 0 else 1
     except (DriverError, XError, RuntimeError, OSError) as e:
         print(f"comptoir demo : {e}", file=sys.stderr)
+        demo.send_after_a_stop(driver, out / "reserve-1.db")
         return 1
     finally:
         demo.stop(window, backoffice)

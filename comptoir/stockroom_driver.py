@@ -127,7 +127,12 @@ def play(driver: StockroomDriver, verb: str, args: list[str]) -> dict:
     if verb == "receive" and n == 1:
         driver.home()
         st = driver.key("F2")
-        if st.get("screen") != "commandes":
+        if st.get("screen") != "commandes":  # a reception kept open: F2 resumes it
+            current = st.get("order")
+            if current and current.upper() != args[0].strip().upper():
+                return {**st, "level": "error",
+                        "message": f"réception de la commande {current} en cours : validez-la (validate) "
+                                   f"avant de recevoir {args[0]}"}
             return st
         return driver.answer_text(args[0])
     if verb == "note" and n == 1:

@@ -95,6 +95,16 @@ def test_a_bad_line_stops_with_its_number_and_keeps_what_was_done(tmp_path):
     assert r.returncode == 1 and "ligne 3" in r.stderr and "action « fly » inconnue" in r.stderr
     r = run(tmp_path, "receive PO-4040\n")
     assert r.returncode == 1 and "ligne 1" in r.stderr and "PO-4040 inconnue" in r.stderr
+    # another order while one is being received: refused (it used to resume the first, silently);
+    # a line that stops the script later does not keep what was validated from the back office
+    r = run(tmp_path, f"receive PO-1001\nnote BL-9\nscan {CROC} 6\nhome\n! receive PO-1002\nreceive PO-1001\n"
+                      f"validate\napprove 0400000000992\n")
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert "ligne 5 « ! receive PO-1002 » : réception de la commande PO-1001 en cours" in r.stderr
+    assert "ligne 8 « approve 0400000000992 »" in r.stderr
+    assert "ce qui a été enregistré avant l'arrêt est envoyé au back-office" in r.stderr
+    from comptoir.demo import outbox_waiting
+    assert outbox_waiting(tmp_path / "out" / "reserve-1.db") == 0
 
 
 def test_a_customers_parcel_received_stored_handed_over_and_an_item_returned(tmp_path):
