@@ -42,7 +42,7 @@ USAGE = {"login": "login BADGE", "receive": "receive PO", "note": "note BL-123",
          "putaway": "putaway EMPLACEMENT CODE [QTÉ [DÉPART]]", "parcel": 'parcel receive CODE "NOM" EMPLACEMENT [COLIS] | parcel hand-over CODE | '
                    "parcel return CODE ARTICLE QTÉ revendable|rebut|fournisseur", "replenish": "replenish", "label": "label CODE", "barcode-label": "barcode-label CODE [NOMBRE]", "home": "home"}
 # The first action of a script that only the stockroom knows: `comptoir demo` then opens the stockroom.
-STOCKROOM_ONLY = set(USAGE) - {"login", "scan", "validate", "home"}
+STOCKROOM_ONLY = set(USAGE) - {"login", "scan"}  # the actions the register does not have
 
 
 class StockroomDriver(RegisterDriver):
