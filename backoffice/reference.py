@@ -31,7 +31,8 @@ from commerce.catalogue import RowError
 from commerce.errors import CommerceError
 from commerce.gtin import parse_gtin
 from commerce.money import parse_amount
-from commerce.operators import CASHIER, MANAGER, PIN_ITERATIONS, check_pin, create_operator, hash_pin
+from commerce.operators import (CASHIER, DEMO_OPERATORS, MANAGER, PIN_ITERATIONS, check_pin, create_operator,
+                                hash_pin, make_badge)
 from commerce.pricing import FULL_BP, Customer, Pricelist, Promotion
 
 from .db import reference
@@ -171,15 +172,32 @@ def _record(kind: str, row: dict) -> tuple[str, str, dict]:
     raise CommerceError(f"type « {kind} » inconnu")
 
 
+# Every new kiosk has the demo class (kiosk.operators_store): its badges belong to those ids everywhere.
+DEMO_BADGES = {make_badge(n): i for i, _, _, n, _ in DEMO_OPERATORS}
+
+
+def _check_badge(op_id: str, badge: str, badges: dict[str, tuple[str, int]]) -> None:
+    """One badge per person, in the file and on the kiosks (whose demo class has its own)."""
+    if badge in badges:
+        owner, line = badges[badge]
+        raise CommerceError(f"badge {badge} déjà celui de « {owner} » (ligne {line}) : un badge par personne")
+    if DEMO_BADGES.get(badge, op_id) != op_id:
+        raise CommerceError(f"badge {badge} réservé à « {DEMO_BADGES[badge]} » de la classe de démonstration, "
+                            "que chaque caisse neuve possède : donnez-lui un autre badge")
+
+
 def read_file(kind: str, path: Path) -> tuple[list, list[RowError]]:
     """A CSV of `kind` -> (records, refused rows with their line and reason). Nothing is stored here."""
-    records, errors, seen = [], [], {}
+    records, errors, seen, badges = [], [], {}, {}
     reader = _rows(path)
     for row in reader:
         try:
             record = _record(kind, row)
             if record[1] in seen:
                 raise CommerceError(f"« {record[1]} » déjà plus haut (ligne {seen[record[1]]})")
+            if kind == "operator":
+                _check_badge(record[1], record[2]["badge"], badges)
+                badges[record[2]["badge"]] = (record[1], reader.line_num)
             seen[record[1]] = reader.line_num
             records.append(record)
         except CommerceError as e:

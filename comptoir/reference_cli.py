@@ -40,12 +40,12 @@ def main(argv=None) -> int:
             return 2
         records, errors = reference.read_file(KIND_WORDS[args.kind], path)
         published, unchanged = reference.publish(engine, records)
+    except (CommerceError, UnicodeDecodeError, OSError) as e:  # before ValueError: a CommerceError is one
+        print(f"{name} : {e}", file=sys.stderr)
+        return 2
     except (SQLAlchemyError, ValueError) as e:
         print(f"{name} : base du back-office inaccessible : {str(getattr(e, 'orig', None) or e).splitlines()[0]}",
               file=sys.stderr)
-        return 2
-    except (CommerceError, UnicodeDecodeError, OSError) as e:
-        print(f"{name} : {e}", file=sys.stderr)
         return 2
     for e in errors:
         print(str(e))

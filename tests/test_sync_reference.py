@@ -46,11 +46,17 @@ def test_files_are_checked_line_by_line(tmp_path):
                                     "eleve9,Lina Roux,élève,0400000000091,9876\n"
                                     "eleve10,Tom,chef,0400000000107,1234\n"
                                     "eleve11,Zoé,élève,0400000000115,12\n"
-                                    "eleve9,Lina Roux,élève,0400000000091,9876\n")
+                                    "eleve9,Lina Roux,élève,0400000000091,9876\n"
+                                    "eleve12,Tom Roux,élève,0400000000091,1234\n"
+                                    "eleve16,Autre,élève,0400000000015,1234\n"
+                                    "eleve1,Léa Martin,élève,0400000000015,1111\n")
     records, errors = reference.read_file("operator", f)
-    assert [r[1] for r in records] == ["eleve9"]
+    assert [r[1] for r in records] == ["eleve9", "eleve1"]  # the demo class's own badge stays its own
     assert [(e.line, e.reason.split(" :")[0]) for e in errors] == [
-        (3, "rôle « chef » refusé"), (4, errors[1].reason.split(" :")[0]), (5, "« eleve9 » déjà plus haut (ligne 2)")]
+        (3, "rôle « chef » refusé"), (4, errors[1].reason.split(" :")[0]), (5, "« eleve9 » déjà plus haut (ligne 2)"),
+        (6, "badge 0400000000091 déjà celui de « eleve9 » (ligne 2)"),
+        (7, "badge 0400000000015 réservé à « eleve1 » de la classe de démonstration, que chaque caisse neuve "
+            "possède")]
     records, errors = reference.read_file("promotion", write(tmp_path / "p.csv", "code,label,barcodes,n,percent\n"
                                                               f"P1,3 pour 2,{CROC} 1234567891012,3,100\n"))
     assert records == [] and "la clé de contrôle devrait être 9" in errors[0].reason
@@ -138,3 +144,9 @@ def test_cli_publishes_and_refuses_bad_lines(tmp_path):
     assert r.returncode == 0 and "customer   1" in r.stdout
     r = run("import", "customers", str(tmp_path / "absent.csv"))
     assert r.returncode == 2 and "introuvable" in r.stderr
+    ops = write(tmp_path / "ops.csv", "id,name,role,badge,pin\neleve9,Lina Roux,élève,0400000000091,9876\n")
+    assert run("import", "operators", str(ops)).returncode == 0
+    write(ops, "id,name,role,badge,pin\neleve12,Tom Roux,élève,0400000000091,1234\n")  # Lina's badge, published
+    r = run("import", "operators", str(ops))
+    assert r.returncode == 2 and "inaccessible" not in r.stderr, r.stderr
+    assert "badge 0400000000091 déjà celui de « eleve9 » : un badge par personne" in r.stderr
