@@ -607,6 +607,9 @@ class StockStore:
     def start_count(self, location: str, category: str, blind: bool, *, operator: str,
                     at: Optional[datetime] = None) -> tuple[str, int]:
         """A new count session with the ledger's stock of the location (and category) as expected."""
+        if category:  # as the catalogue spells it; a category it does not have is refused
+            category = self.catalogue_category(category)
+
         def write():
             session = _new_id()
             number = self.conn.execute("SELECT coalesce(max(number), 0) + 1 FROM count_session").fetchone()[0]
@@ -622,6 +625,15 @@ class StockStore:
                                   [(session, g, q) for g, q in rows])
             return session, number
         return self._write(write)
+
+    def catalogue_category(self, typed: str) -> str:
+        """The catalogue's category a student typed (« épicerie » is « Épicerie »: SQLite folds ASCII only)."""
+        names = [c for (c,) in self.conn.execute("SELECT DISTINCT category FROM product WHERE category != ''")]
+        for name in names:
+            if name.casefold() == typed.casefold():
+                return name
+        shown = ", ".join(sorted(names)[:12]) + (" …" if len(names) > 12 else "")
+        raise CommerceError(f"catégorie « {typed} » inconnue du catalogue (catégories : {shown or 'aucune'})")
 
     def count_session(self, session: str) -> Optional[dict]:
         row = self.conn.execute("SELECT number, location, category, blind, started_at, operator FROM count_session "

@@ -455,6 +455,7 @@ class StockroomService:
             if self.sheet is None:
                 raise CommerceError("aucun inventaire en cours : commencez-en un")
             gtin = self._gtin(code)
+            self._check_count_category(gtin)
             n = stock.parse_qty(qty, "quantité comptée", zero=(mode == "set"))
             round_no = 1 if self.sheet.state == stock.COUNTING else 2
             total = (self.sheet.add if mode == "add" else self.sheet.set)(gtin, n)
@@ -467,6 +468,15 @@ class StockroomService:
         except CommerceError as e:
             return _refused(e)
         return Feedback(f"{self._name(gtin)} : {total} compté(s)")
+
+    def _check_count_category(self, gtin: str) -> None:
+        """A count of one category counts only that category's products."""
+        wanted = self.stock.count_session(self.count_id)["category"]
+        product = self.stock.product(gtin)
+        have = (product.category or "") if product else ""
+        if wanted and have.casefold() != wanted.casefold():
+            raise CommerceError(f"{self._name(gtin)} : catégorie « {have or 'aucune'} », pas « {wanted} » : "
+                                f"cet inventaire ne compte que la catégorie {wanted}")
 
     def count_scan(self, code: str, qty=1) -> Feedback:
         """A product counted (qty: the units of a case, typed before the scan)."""

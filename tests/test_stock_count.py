@@ -130,9 +130,15 @@ def test_count_without_difference_by_category_and_a_restart(service, tmp_path):
     svc = service
     svc.store.upsert_products([svc.stock.product(COMPOTE).__class__(COMPOTE, "Compote pomme clementine", 79, 550,
                                                                     "Frais")])
-    svc.count_start("RAYON", category="Frais", blind=False)
+    fb = svc.count_start("RAYON", category="Surgelés", blind=False)
+    assert fb.level == "error" and "catégorie « Surgelés » inconnue du catalogue (catégories : " in fb.message
+    assert "Frais" in fb.message and svc.count_id is None
+    svc.count_start("RAYON", category="frais", blind=False)  # as the student types it
+    assert svc.stock.count_session(svc.count_id)["category"] == "Frais"
     assert svc.count_sheet() == [{"gtin": COMPOTE, "name": "Compote pomme clementine", "counted": 0,
                                   "to_recount": False, "expected": 4, "difference": -4}]
+    fb = svc.count_scan(CROC)  # another category's item is not counted here
+    assert fb.level == "error" and fb.message.endswith("pas « Frais » : cet inventaire ne compte que la catégorie Frais")
     svc.count_scan(COMPOTE, 4)
     session = svc.count_id
     other = StockroomService(svc.store, Printer(), operator="eleve4", clock=Clock())  # another kiosk session
