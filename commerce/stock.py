@@ -114,8 +114,11 @@ MOVE_KINDS = {
 
 def parse_qty(value, what: str = "quantité", *, zero: bool = False) -> int:
     """A typed or given quantity: a whole number of units, 1 (or 0 when zero=True) to MAX_QTY."""
+    feminine = what.split()[0] == "quantité"  # not colisage, nombre de colis, maxi…
+    if value is None or not str(value).strip():  # an empty cell, or a CSV row cut short
+        raise CommerceError(f"{what} {'manquante' if feminine else 'manquant'} : tapez un nombre entier d'unités")
     text = str(value).strip()
-    refused = "refusée" if what.split()[0] == "quantité" else "refusé"  # colisage, nombre de colis…
+    refused = "refusée" if feminine else "refusé"
     if isinstance(value, bool) or not (isinstance(value, int) or (text.isascii() and text.isdigit())):
         raise CommerceError(f"{what} « {value} » {refused} : tapez un nombre entier d'unités")
     qty = int(text)

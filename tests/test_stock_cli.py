@@ -101,11 +101,12 @@ def test_on_hand_json_moves_verify_scrap_report_and_replenish_round_trip(db, tmp
     assert run(stock_cli.main, "location-add", "R-A01", "Réserve allée A", "--kind", "reserve", "--database", db) == 0
     assert run(stock_cli.main, "location-add", "12345", "Chiffres", "--kind", "reserve", "--database", db) == 2
     write_csv(tmp_path / "seuils.csv", "barcode,location,min,max", [f"{CROC},RESERVE,8,30", f"{LENTILLES},R-A01,1,1",
-                                                                    f"{LENTILLES},RESERVE,4,10"])
+                                                                    f"{LENTILLES},RESERVE,4,10", f"{CROC},R-A01,2"])
     capsys.readouterr()
     assert run(stock_cli.main, "minmax-import", tmp_path / "seuils.csv", "--database", db) == 1
     assert capsys.readouterr().out == ("ligne 3 : seuils mini 1 / maxi 1 refusés : 0 ≤ mini < maxi ≤ 99999\n"
-                                       "2 seuil(s) enregistré(s), 1 ligne(s) refusée(s)\n")
+                                       "ligne 5 : maxi manquant : tapez un nombre entier d'unités\n"
+                                       "2 seuil(s) enregistré(s), 2 ligne(s) refusée(s)\n")
     assert run(stock_cli.main, "replenish", "--csv", "--database", db) == 0
     csv_text = capsys.readouterr().out
     number = f"REA-{date.today():%Y%m%d}-1"
