@@ -24,7 +24,7 @@ from commerce.gtin import parse_gtin
 from commerce.errors import CommerceError
 from sync.wire import WireError
 
-from .register_driver import DriverError, RegisterDriver, parse_script_line, play_action, split_amount
+from .register_driver import DriverError, RegisterDriver, WindowError, parse_script_line, play_action, split_amount
 from .xsession import Keyboard, VirtualScreen, XError
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -294,8 +294,12 @@ def play_script(driver: RegisterDriver, script: Path, parse_line=parse_script_li
         where = f"{script.name}, ligne {no} « {line.strip()} »"
         try:
             st = act(driver, *parsed)
-        except (ValueError, DriverError) as e:
+        except WindowError as e:
             raise DriverError(f"{where} : {e}") from None
+        except (ValueError, DriverError) as e:  # the action cannot be done: a refusal, if one was expected
+            if not refusal_expected:
+                raise DriverError(f"{where} : {e}") from None
+            st = {"level": "error", "message": str(e)}
         refused = st.get("level") == "error"
         if refused and not refusal_expected:
             raise DriverError(f"{where} : {st.get('message')}")

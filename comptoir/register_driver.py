@@ -44,6 +44,10 @@ class DriverError(RuntimeError):
     pass
 
 
+class WindowError(DriverError):
+    """The window itself failed (closed, or stopped answering): never what an exercise expects."""
+
+
 def parse_kg(text: str) -> int:
     """'0.512' or '0,512' (kg, up to 3 decimals) -> 512 grams. Raises ValueError with the reason."""
     m = re.fullmatch(r"(\d{1,3})(?:[.,](\d{1,3}))?", text.strip())
@@ -73,9 +77,9 @@ class RegisterDriver:
             if st and pred(st):
                 return st
             if self.proc is not None and self.proc.poll() is not None:
-                raise DriverError(f"la fenêtre de caisse s'est fermée (code {self.proc.returncode})")
+                raise WindowError(f"la fenêtre de caisse s'est fermée (code {self.proc.returncode})")
             if time.monotonic() > deadline:
-                raise DriverError(f"délai dépassé en attendant {what} (état : {st.get('message')!r})")
+                raise WindowError(f"délai dépassé en attendant {what} (état : {st.get('message')!r})")
             time.sleep(0.01)
 
     def wait_ready(self, timeout: float = 60.0) -> dict:

@@ -137,14 +137,15 @@ def test_script_refusals_then_the_right_action_goes_on(tmp_path):
     is taken (the register clears the refused amount)."""
     script = tmp_path / "erreurs.txt"
     script.write_text("login 0400000000015\n! scan 3292590049201\nopen-session 150.00\nscan 3292590049201\n"
-                      "! scan 1234567891012\nselect 1\n! pay cash 1000.00\npay cash 5.00\n", encoding="utf-8")
+                      "! scan 1234567891012\nselect 1\n! select 9\n! pay cash 1000.00\npay cash 5.00\n", encoding="utf-8")
     r = run_demo(tmp_path / "out", "--script", str(script))
     assert r.returncode == 0, r.stderr[-2000:]
     assert "ligne 2 « ! scan 3292590049201 » : Pas de vente pendant le comptage" in r.stderr
     assert ("ligne 5 « ! scan 1234567891012 » : Code-barres 1234567891012 refusé : la clé de contrôle "
             "devrait être 9") in r.stderr
     assert "ligne 6 « select 1 » : Ligne 1 choisie : " in r.stderr  # not the refusal just before, again
-    assert "ligne 8 « pay cash 5.00 » : Ticket n° 1 enregistré : 3,59 € — rendu 1,41 €" in r.stderr
+    assert "ligne 7 « ! select 9 » : ligne 9 inexistante : le ticket a 1 ligne(s)" in r.stderr  # refused, as asked
+    assert "ligne 9 « pay cash 5.00 » : Ticket n° 1 enregistré : 3,59 € — rendu 1,41 €" in r.stderr
     summary = json.loads(r.stdout)
     assert summary["tickets"] == 1 and summary["grand_total"] == 359 and summary["match"] is True
 

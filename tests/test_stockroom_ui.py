@@ -30,6 +30,7 @@ scan {JUS}
 dlc {JUS} 2026-01-02
 scan {COMPOTE}
 ! scan 1234567891012
+! scan {CROC} 0
 validate
 scrap {CROC} 1 damaged RESERVE
 count RESERVE
