@@ -75,7 +75,8 @@ def _main(argv=None) -> int:
     sr.add_argument("--config", required=True)
     sr.add_argument("--state")
     k = sub.add_parser("kiosk", help="kiosk add CODE --register N (donne son jeton) | kiosk enrol URL CODE")
-    k.add_argument("action", choices=["add"])
+    k.add_argument("action", choices=["add"],
+                   help="add ; « comptoir kiosk enrol URL CODE » enrôle une caisse avec le code donné par devices add")
     k.add_argument("code", help="nom de l'appareil, par exemple caisse-2")
     k.add_argument("--register", required=True, help="numéro de caisse, par exemple 2")
     k.add_argument("--name", default="")

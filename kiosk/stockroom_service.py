@@ -159,6 +159,10 @@ class StockroomService:
         try:
             number = stock.parse_po_number(po_number)
             order = self.stock.order(number)
+            if order is None:  # typed in lower case (po-1001): the expected order spelt as it was imported
+                number = next((s.order.number for s in self.stock.open_orders()
+                               if s.order.number.upper() == number.upper()), number)
+                order = self.stock.order(number)
             if order is None:
                 raise CommerceError(f"commande {number} inconnue : importez-la (comptoir purchase import)")
             if all(s.order.number != number for s in self.stock.open_orders()):

@@ -213,7 +213,8 @@ def test_scans_survive_a_restart_and_bad_input_changes_nothing(db):
 
 def test_validation_needs_the_delivery_note_and_a_scan(service):
     assert service.validate_reception().message == "Validation refusée : aucune livraison choisie"
-    service.pick_delivery("PO-2025-014")
+    service.pick_delivery("po-2025-014")  # typed in lower case: the same order
+    assert service.order.number == "PO-2025-014"
     assert service.validate_reception().message == ("Validation refusée : numéro du bon de livraison manquant : "
                                                     "tapez-le avant de valider")
     service.delivery_note("BL-1")
