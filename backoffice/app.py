@@ -191,6 +191,11 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
                 try:
                     done, _ = purchasing.add_orders(engine, [o])
                     added = f"Commande {o.number} enregistrée" if done else f"Commande {o.number} déjà enregistrée"
+                    with engine.connect() as conn:
+                        unknown = purchasing.not_in_catalogue(conn, o)
+                    if unknown:
+                        added += (f" — attention : {', '.join(unknown)} absent(s) du catalogue "
+                                  "(reçu(s) sous leur code)")
                 except CommerceError as e:
                     errors = [str(e)]
         with engine.connect() as conn:

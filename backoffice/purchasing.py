@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from commerce.errors import CommerceError
 from commerce.stock import OrderLine, PurchaseOrder, orders_to_add, parse_po_head, purchase_orders_from_rows
 
-from .db import purchase_order, purchase_order_line, sync_record
+from .db import product, purchase_order, purchase_order_line, sync_record
 
 
 def _load(conn: Connection, rows) -> list[PurchaseOrder]:
@@ -55,10 +55,11 @@ def add_orders(engine: Engine, orders: Iterable[PurchaseOrder]) -> tuple[list[st
 def order_from_form(number: str, supplier: str, expected: str, lines_text: str):
     """The form's fields -> (order or None, errors). One line per product: `BARCODE QTY [COST [PACK]]`
     (cost in euros excluding VAT, as 1,80). Errors name the line and the reason."""
+    head_errors = []
     try:  # the order's own fields first, named as such (not as its first line)
         parse_po_head(supplier, expected)
     except CommerceError as e:
-        return None, [str(e)]
+        head_errors = [str(e)]
     rows = []
     for text in lines_text.splitlines():
         words = text.replace(";", " ").split()
@@ -68,9 +69,18 @@ def order_from_form(number: str, supplier: str, expected: str, lines_text: str):
                      "qty": words[1] if len(words) > 1 else "", "unit_cost": words[2] if len(words) > 2 else "",
                      "pack": words[3] if len(words) > 3 else ""} | ({None: words[4:]} if len(words) > 4 else {}))
     if not rows:
-        return None, ["aucune ligne : une ligne par article, « code-barres quantité [coût [colisage]] »"]
+        return None, head_errors + ["aucune ligne : une ligne par article, « code-barres quantité [coût [colisage]] »"]
+    if head_errors:  # each line would repeat them
+        return None, head_errors
     orders, errors = purchase_orders_from_rows(rows)  # numbers its rows from 2, as under a CSV header
     return (orders[0] if orders and not errors else None), [f"ligne {e.line - 1} : {e.reason}" for e in errors]
+
+
+def not_in_catalogue(conn: Connection, o: PurchaseOrder) -> list[str]:
+    """The order's products the catalogue lacks: they are received under their code (worth a warning)."""
+    gtins = {l.gtin13 for l in o.lines}
+    known = {g for (g,) in conn.execute(select(product.c.gtin13).where(product.c.gtin13.in_(gtins)))}
+    return sorted(gtins - known)
 
 
 def orders_after(conn: Connection, after: int, limit: int) -> dict:

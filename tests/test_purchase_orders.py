@@ -51,6 +51,18 @@ def test_the_form_names_each_bad_line():
     assert errors[1].startswith("ligne 3 : ") and "quantité" in errors[1]
     o, errors = purchasing.order_from_form("PO-9", "Épicerie", "2026-12-10", f"{CROC} 24 1,80 6\n\n{JUS} 3\n")
     assert errors == [] and o.lines == (OrderLine(CROC, 24, 180, 6), OrderLine(JUS, 3, 0, 1))
+    o, errors = purchasing.order_from_form("PO-9", "Épicerie", "", "\n")  # both said at once
+    assert o is None and len(errors) == 2 and errors[1].startswith("aucune ligne"), errors
+
+
+def test_ordered_products_the_catalogue_lacks_are_named(engine, tmp_path):  # noqa: F811
+    from backoffice.catalog_import import import_catalogue
+    f = tmp_path / "cat.csv"
+    f.write_text(f"barcode,name,price,vat_rate\n{CROC},Croc citron,3.59,5.5\n", encoding="utf-8")
+    assert import_catalogue(engine, f).kept == 1
+    o, _ = purchasing.order_from_form("PO-9", "Épicerie", "2026-12-10", f"{CROC} 24\n{JUS} 3\n")
+    with engine.connect() as conn:
+        assert purchasing.not_in_catalogue(conn, o) == [JUS]
 
 
 def test_a_stockroom_pulls_the_orders_and_its_reception_comes_back(engine, tmp_path):  # noqa: F811
@@ -113,7 +125,9 @@ def test_the_teacher_makes_an_order_in_the_browser(tmp_path):
         assert page.input_value("input[name=supplier]") == "Épicerie Centrale"  # what was typed is kept
         page.fill("textarea[name=lines]", f"{CROC} 24 1,80 6\n{LENTILLES} 12 1,50")
         page.click("button[type=submit]")
-        assert page.locator("[role=status]").inner_text() == "Commande PO-3001 enregistrée"
+        assert page.locator("[role=status]").inner_text() == (  # this back office has no catalogue yet
+            "Commande PO-3001 enregistrée — attention : 3292590049201, 3297131001021 absent(s) du catalogue "
+            "(reçu(s) sous leur code)")
         cells = page.locator("#orders tbody tr").first.locator("td").all_inner_texts()
         assert cells[:5] == ["PO-3001", "Épicerie Centrale", "10/12/2026", "2", "36"] and cells[5].strip() == "attendue"
         page.screenshot(path=str(shots / "commandes.png"), full_page=True)
