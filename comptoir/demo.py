@@ -41,9 +41,11 @@ def free_port(preferred: int) -> int:
         try:
             s.bind(("127.0.0.1", preferred))
             return preferred
-        except OSError:
+        except OSError as e:
             s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
+            port = s.getsockname()[1]
+            log(f"port {preferred} indisponible ({e.strerror}) : le back-office prend le port {port}")
+            return port
 
 
 DEMO_WEIGHT_G = 512  # what the simulated scale shows until a script's `scale` action changes it

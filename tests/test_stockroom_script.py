@@ -1,4 +1,5 @@
-"""Which window a headless script plays on: the first action only the stockroom knows picks it."""
+"""Which window a headless script plays on (the first action only the stockroom knows picks it), and the
+demo's port when the one asked for is taken."""
 from __future__ import annotations
 
 import pytest
@@ -18,3 +19,16 @@ def test_first_action_only_the_stockroom_knows(tmp_path, text, stockroom):
     f = tmp_path / "s.txt"
     f.write_text(text, encoding="utf-8")
     assert is_stockroom_script(f) is stockroom
+
+
+def test_a_port_taken_is_said_and_another_one_used(capsys):
+    import socket
+
+    from comptoir.demo import free_port
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        got = free_port(port)
+    err = capsys.readouterr().err
+    assert got != port and f"port {port} indisponible" in err and f"le back-office prend le port {got}" in err
