@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from commerce.catalogue import Product, RowError, check_header, parse_rows
 from commerce.errors import CommerceError
 
-from .db import create_all, database_url, is_postgresql, make_engine, product
+from .db import create_all, database_url, is_postgresql, make_engine, product, unreachable
 
 BATCH = 1000
 Progress = Callable[[int, int], None]
@@ -157,8 +157,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         engine = make_engine(ns.database_url)
         create_all(engine)
     except (SQLAlchemyError, ValueError) as e:  # bad URL, server down, no rights
-        print(f"Erreur : base de données {ns.database_url or database_url()} inaccessible : "
-              f"{str(getattr(e, 'orig', None) or e).splitlines()[0]}", file=sys.stderr)
+        print(f"Erreur : {unreachable(e, ns.database_url or database_url())}", file=sys.stderr)
         return 2
     shown = [False]
 

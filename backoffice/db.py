@@ -193,6 +193,13 @@ reference = Table(
 )
 
 
+def unreachable(e: Exception, url: str = "") -> str:
+    """Why the back office's database cannot be used, in one line: the driver's own first line (a bad
+    URL, a server down, no rights), not SQLAlchemy's wrapping."""
+    where = f" {url}" if url else ""
+    return f"base du back-office{where} inaccessible : {str(getattr(e, 'orig', None) or e).splitlines()[0]}"
+
+
 def database_url(url: str | None = None) -> str:
     return url or os.environ.get(ENV_URL) or DEFAULT_URL
 

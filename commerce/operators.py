@@ -448,6 +448,8 @@ def sign_in_pin(operators: Sequence[Operator], operator_id: str, pin: str, regis
     if not op.active:
         return _failed(register, now, op, "pin", "inactive",
                        f"Le compte de {op.name} est désactivé : demandez à votre professeur.")
+    if not str(pin or "").strip():  # Entrée alone (or a scan taken out of the field) is no attempt: not counted
+        return SignIn(None, None, f"{op.name} : tapez votre code, puis Entrée")
     if not check_pin(op.pin_hash, pin):
         failures = len(operator_failures(history, op.id)) + 1
         left = FREE_FAILURES - failures

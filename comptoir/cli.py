@@ -130,7 +130,7 @@ def add_kiosk(code: str, register: str, name: str, database_url) -> int:
     """Declare a kiosk in the back office and print its token (shown once: only its hash is kept)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from backoffice.db import create_all, make_engine
+    from backoffice.db import create_all, make_engine, unreachable
     from backoffice.devices import DeviceError, register_device
     try:
         from sqlalchemy import select
@@ -145,8 +145,7 @@ def add_kiosk(code: str, register: str, name: str, database_url) -> int:
         print(f"comptoir kiosk : {e}", file=sys.stderr)
         return 2
     except (SQLAlchemyError, ValueError) as e:
-        print(f"comptoir kiosk : base de données inaccessible : {str(getattr(e, 'orig', None) or e).splitlines()[0]}",
-              file=sys.stderr)
+        print(f"comptoir kiosk : {unreachable(e)}", file=sys.stderr)
         return 2
     if existed:
         print(f"Attention : {code} existait déjà ; son ancien jeton est révoqué, donnez-lui celui-ci.")

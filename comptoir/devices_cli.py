@@ -97,7 +97,8 @@ def _engine(database_url):
 
 
 def _db_error(e: Exception) -> int:
-    return _fail(f"base de données du back-office inaccessible : {str(getattr(e, 'orig', None) or e).splitlines()[0]}")
+    from backoffice.db import unreachable
+    return _fail(unreachable(e))
 
 
 def add_kiosk(name: str, register: str, label: str, database_url) -> int:

@@ -23,7 +23,7 @@ def main(argv=None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from backoffice import reference
-    from backoffice.db import create_all, make_engine
+    from backoffice.db import create_all, make_engine, unreachable
     from commerce.errors import CommerceError
     name = f"comptoir reference {args.action}"
     try:
@@ -44,8 +44,7 @@ def main(argv=None) -> int:
         print(f"{name} : {e}", file=sys.stderr)
         return 2
     except (SQLAlchemyError, ValueError) as e:
-        print(f"{name} : base du back-office inaccessible : {str(getattr(e, 'orig', None) or e).splitlines()[0]}",
-              file=sys.stderr)
+        print(f"{name} : {unreachable(e)}", file=sys.stderr)
         return 2
     for e in errors:
         print(str(e))

@@ -356,13 +356,13 @@ def _purchase_where() -> argparse.ArgumentParser:
 def _backoffice(args):
     from sqlalchemy.exc import SQLAlchemyError
 
-    from backoffice.db import create_all, make_engine
+    from backoffice.db import create_all, make_engine, unreachable
     try:
         engine = make_engine(args.database_url)
         create_all(engine)
         return engine
     except (SQLAlchemyError, ValueError) as e:
-        raise CliError(f"base du back-office inaccessible : {str(getattr(e, 'orig', None) or e).splitlines()[0]}") from None
+        raise CliError(unreachable(e)) from None
 
 
 def purchase_main(argv=None) -> int:

@@ -58,11 +58,16 @@ TICKET_COLUMNS = ("id, register, number, created_at, cashier, total, training, c
                   "corrects_number, prev_hash, hash")
 
 
+def _column_or_null(conn: sqlite3.Connection, table: str, column: str) -> str:
+    """`column` to select, or NULL in a database no version with that column has opened yet."""
+    have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+    return column if column in have else "NULL"
+
+
 def _payment_columns(conn: sqlite3.Connection) -> str:
     """The payment fields the chain hashes; `reference` (gift card, credit note, cheque) is NULL when
-    there is none, and absent from a database no version with references has opened yet."""
-    have = {row[1] for row in conn.execute("PRAGMA table_info(payment)")}
-    return "method, amount, given, " + ("reference" if "reference" in have else "NULL")
+    there is none."""
+    return "method, amount, given, " + _column_or_null(conn, "payment", "reference")
 
 
 def _fast_tickets(conn: sqlite3.Connection) -> tuple[dict[str, ChainReport], set[str]]:
@@ -262,8 +267,7 @@ def _outbox_orphans(conn: sqlite3.Connection) -> list[tuple[str, int]]:
 
 # -- journal -----------------------------------------------------------------------------------
 def _journal(conn: sqlite3.Connection) -> list[ChainReport]:
-    have = {row[1] for row in conn.execute("PRAGMA table_info(journal)")}
-    sealed = "canonical" if "canonical" in have else "NULL"  # absent until a version with it opens the base
+    sealed = _column_or_null(conn, "journal", "canonical")
     return journal_chain(conn.execute(
         f"SELECT register, number, created_at, operator, kind, details, prev_hash, hash, {sealed} FROM journal "
         "ORDER BY register, number"))

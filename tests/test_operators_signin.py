@@ -55,6 +55,12 @@ def fail_pin(ops, history, seconds, pin="0000", operator_id="eleve1", register="
     return result
 
 
+def test_an_empty_pin_is_no_attempt(ops):
+    for pin in ("", "  ", None):
+        r = sign_in_pin(ops, "eleve1", pin, "1", [], at(0))
+        assert (r.ok, r.event, r.message) == (False, None, "Léa Martin : tapez votre code, puis Entrée")
+
+
 def test_wrong_pins_are_slowed_down_then_a_success_resets(ops):
     history: list[Event] = []
     r = fail_pin(ops, history, 0)

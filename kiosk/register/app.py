@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import threading
 import time
 from pathlib import Path
@@ -46,6 +45,7 @@ from ..register_service import Feedback, RegisterService, plural_tickets, signed
 from ..store import KioskStore  # noqa: E402
 from .. import operators_store  # noqa: E402
 from ..signin_service import SignInService  # noqa: E402
+from ..window import KioskWindow  # noqa: E402
 from commerce.errors import CommerceError  # noqa: E402
 from commerce import cards  # noqa: E402
 from commerce.operators import ROLES, is_badge  # noqa: E402
@@ -209,7 +209,7 @@ class AboutPopup(Popup):
     body = StringProperty("")
 
 
-class RegisterApp(CounterMixin, App):
+class RegisterApp(CounterMixin, KioskWindow, App):
     title = "Comptoir — caisse"
     register = StringProperty("")
     cashier = StringProperty("")
@@ -307,27 +307,16 @@ class RegisterApp(CounterMixin, App):
             Builder.load_file(str(Path(__file__).with_name("later.kv")))
 
     def on_start(self):
-        # Ctrl-C or a stop from the demo closes the window cleanly (the sale in progress is not a sale).
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *a: Clock.schedule_once(lambda dt: self.stop()))
+        self.stop_on_signals()  # the sale in progress is not a sale
         self._show_operators()
         self.sm.current = "connexion"
         self._show(Feedback("Scannez votre badge pour commencer."))
         self._open_devices()
         self._watch_drawer()
-        Clock.schedule_once(lambda dt: self._ready_to_scan(), 0)
-
-    def _ready_to_scan(self):
-        self._write_state(ready=True)
-        # Background work starts once the window takes scans: its imports and first requests would
-        # otherwise share the interpreter with the window's first frame.
-        self.pusher.start()
-        threading.Thread(target=self._pull_catalogue, name="catalogue", daemon=True).start()
+        self.ready_on_next_frame()
 
     def on_stop(self):
-        self.pusher.stop()
-        if self.external_scanner is not None:
-            self.external_scanner.stop()
+        self.stop_background()
         if self.service.scale is not None:
             self.service.scale.close()
 
@@ -572,9 +561,6 @@ class RegisterApp(CounterMixin, App):
         pin = self.take_entry() if pin is None else pin
         if self.login_choice is None:
             self._show(Feedback("Touchez d'abord votre nom, ou scannez votre badge", "error"))
-            return
-        if not pin:  # Entrée alone is not a wrong code: nothing is counted
-            self._show(Feedback(f"{self.login_for}, puis Entrée", "error"))
             return
         try:
             result = self.signin.pin(self.login_choice, pin)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -56,6 +55,7 @@ from ..signin_service import SignInService  # noqa: E402
 from ..stock_store import StockStore  # noqa: E402
 from ..stockroom_service import StockroomService  # noqa: E402
 from ..store import KioskStore  # noqa: E402
+from ..window import KioskWindow  # noqa: E402
 
 # Kivy key codes -> action (listed in the README and on the buttons). Ctrl + a letter sends no text.
 KEYS = {13: "enter", 271: "enter", 8: "backspace", 27: "escape", 273: "up", 274: "down",
@@ -112,7 +112,7 @@ class WorkScreen(Screen):
     wide = NumericProperty(0)
 
 
-class StockroomApp(App):
+class StockroomApp(KioskWindow, App):
     title = "Comptoir — réserve"
     message = StringProperty("Scannez votre badge pour commencer.")
     level = StringProperty("info")
@@ -168,23 +168,14 @@ class StockroomApp(App):
         return self.root.ids.sm
 
     def on_start(self):
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *a: Clock.schedule_once(lambda dt: self.stop()))
+        self.stop_on_signals()
         self._open_scanner()
         self.go_home()
         self._show(Feedback("Scannez votre badge pour commencer."))
-        Clock.schedule_once(lambda dt: self._ready_to_scan(), 0)
-
-    def _ready_to_scan(self):
-        self._write_state(ready=True)
-        # as the register: background work starts once the window takes scans
-        self.pusher.start()
-        threading.Thread(target=self._pull_catalogue, name="catalogue", daemon=True).start()
+        self.ready_on_next_frame()
 
     def on_stop(self):
-        self.pusher.stop()
-        if self.external_scanner is not None:
-            self.external_scanner.stop()
+        self.stop_background()
 
     def _open_scanner(self):
         """The TOML's serial or camera scanner (the camera read blind: the register shows its picture)."""
