@@ -178,7 +178,7 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
     @app.post("/commandes", response_class=HTMLResponse)
     async def orders_add(request: Request):
         form = {k: str(v) for k, v in (await request.form()).items()}
-        errors, added = [], ""
+        errors, added, warning = [], "", ""
         try:
             number = parse_po_number(form.get("number", ""))
         except CommerceError as e:
@@ -194,14 +194,14 @@ def create_app(engine: Optional[Engine] = None) -> FastAPI:
                     with engine.connect() as conn:
                         unknown = purchasing.not_in_catalogue(conn, o)
                     if unknown:
-                        added += (f" — attention : {', '.join(unknown)} absent(s) du catalogue "
-                                  "(reçu(s) sous leur code)")
+                        warning = (f"Attention : {', '.join(unknown)} absent(s) du catalogue "
+                                   "(reçu(s) sous leur code)")
                 except CommerceError as e:
                     errors = [str(e)]
         with engine.connect() as conn:
             orders = purchasing.orders_page(conn)
         return page(request, "orders.html", status=422 if errors else 200, title="Commandes fournisseurs",
-                    orders=orders, form={} if added else form, errors=errors, added=added,
+                    orders=orders, form={} if added else form, errors=errors, added=added, warning=warning,
                     anomaly_label=_anomaly_label)
 
     # -- JSON API ----------------------------------------------------------------------
